@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package allowedips
+
+import (
+	"errors"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func mustInsert(t *testing.T, tb *Table[string], prefix, peer string) {
+	t.Helper()
+	if err := tb.Insert(pfx(prefix), peer); err != nil {
+		t.Fatalf("Insert(%s, %s): %v", prefix, peer, err)
+	}
+}
+
+func wantLookup(t *testing.T, tb *Table[string], a, want string) {
+	t.Helper()
+	got, ok := tb.Lookup(addr(a))
+	if want == "" {
+		if ok {
+			t.Errorf("Lookup(%s) = %q, want no match", a, got)
+		}
+		return
+	}
+	if !ok || got != want {
+		t.Errorf("Lookup(%s) = %q, %v, want %q", a, got, ok, want)
+	}
+}
+
+func wantEntries(t *testing.T, tb *Table[string], peer string, want ...string) {
+	t.Helper()
+	var w []netip.Prefix
+	for _, s := range want {
+		w = append(w, pfx(s))
+	}
+	if got := tb.EntriesForPeer(peer); !slices.Equal(got, w) {
+		t.Errorf("EntriesForPeer(%s) = %v, want %v", peer, got, w)
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	var tb Table[string]
+	wantLookup(t, &tb, "10.0.0.1", "")
+	wantLookup(t, &tb, "::1", "")
+	wantEntries(t, &tb, "a")
+	if tb.Len() != 0 || tb.RemoveByPeer("a") != 0 || tb.Remove(pfx("10.0.0.0/8"), "a") {
+		t.Fatal("empty table is not empty")
+	}
+}
+
+func TestLongestPrefixMatchIPv4(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "0.0.0.0/0", "default")
+	mustInsert(t, &tb, "10.0.0.0/8", "ten")
+	mustInsert(t, &tb, "10.1.0.0/16", "ten-one")
+	mustInsert(t, &tb, "10.1.2.3/32", "host")
+	mustInsert(t, &tb, "10.1.2.0/24", "ten-one-two")
+	mustInsert(t, &tb, "192.168.1.0/24", "lan")
+	mustInsert(t, &tb, "192.168.1.128/25", "lan-high")
+	mustInsert(t, &tb, "128.0.0.0/1", "upper-half")
+	for _, c := range []struct{ a, want string }{
+		{"1.2.3.4", "default"},
+		{"10.200.0.1", "ten"},
+		{"10.1.255.255", "ten-one"},
+		{"10.1.2.3", "host"},
+		{"10.1.2.4", "ten-one-two"},
+		{"10.1.2.2", "ten-one-two"},
+		{"192.168.1.127", "lan"},
+		{"192.168.1.128", "lan-high"},
+		{"192.168.2.1", "upper-half"},
+		{"255.255.255.255", "upper-half"},
+		{"0.0.0.0", "default"},
+	} {
+		wantLookup(t, &tb, c.a, c.want)
+	}
+	if tb.Len() != 8 {
+		t.Errorf("Len = %d, want 8", tb.Len())
+	}
+}
+
+func TestLongestPrefixMatchIPv6(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "2001:db8::/32", "doc")
+	mustInsert(t, &tb, "2001:db8:1::/48", "site")
+	mustInsert(t, &tb, "2001:db8:1:2::/64", "subnet")
+	mustInsert(t, &tb, "2001:db8:1:2::7/128", "host")
+	mustInsert(t, &tb, "2001:db8:1:2:8000::/65", "upper")
+	mustInsert(t, &tb, "2001:db8:1:2::6/127", "pair")
+	wantLookup(t, &tb, "2001:db9::1", "")
+	wantLookup(t, &tb, "2001:db8:ffff::1", "doc")
+	wantLookup(t, &tb, "2001:db8:1:ffff::1", "site")
+	wantLookup(t, &tb, "2001:db8:1:2::1", "subnet")
+	wantLookup(t, &tb, "2001:db8:1:2::7", "host")
+	wantLookup(t, &tb, "2001:db8:1:2::6", "pair")
+	wantLookup(t, &tb, "2001:db8:1:2::8", "subnet")
+	wantLookup(t, &tb, "2001:db8:1:2:8000::1", "upper")
+	mustInsert(t, &tb, "::/0", "default")
+	wantLookup(t, &tb, "2001:db9::1", "default")
+	wantLookup(t, &tb, "::", "default")
+}
+
+func TestFamiliesAreSeparate(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "0.0.0.0/0", "v4-default")
+	mustInsert(t, &tb, "10.0.0.0/8", "ten")
+	wantLookup(t, &tb, "::1", "")
+	wantLookup(t, &tb, "::ffff:10.1.1.1", "")
+	wantLookup(t, &tb, "::a01:101", "")
+	mustInsert(t, &tb, "::ffff:0:0/96", "mapped")
+	wantLookup(t, &tb, "::ffff:10.1.1.1", "mapped")
+	wantLookup(t, &tb, "10.1.1.1", "ten")
+	mustInsert(t, &tb, "::/0", "v6-default")
+	wantLookup(t, &tb, "2001:db8::1", "v6-default")
+	wantLookup(t, &tb, "192.0.2.1", "v4-default")
+	// The same bits in the other family are a different prefix.
+	mustInsert(t, &tb, "::/8", "v6-zero8")
+	wantEntries(t, &tb, "ten", "10.0.0.0/8")
+	wantLookup(t, &tb, "0.1.2.3", "v4-default")
+}
+
+func TestZoneIgnored(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "fe80::/64", "link")
+	wantLookup(t, &tb, "fe80::1%em0", "link")
+}
+
+func TestInvalid(t *testing.T) {
+	var tb Table[string]
+	err := tb.Insert(netip.Prefix{}, "a")
+	if !errors.Is(err, ErrInvalidPrefix) {
+		t.Fatalf("Insert(zero prefix) = %v, want ErrInvalidPrefix", err)
+	}
+	bad := netip.PrefixFrom(addr("10.0.0.0"), 33)
+	if err := tb.Insert(bad, "a"); !errors.Is(err, ErrInvalidPrefix) {
+		t.Fatalf("Insert(/33) = %v, want ErrInvalidPrefix", err)
+	}
+	if tb.Remove(netip.Prefix{}, "a") {
+		t.Fatal("Remove(zero prefix) = true")
+	}
+	if _, ok := tb.Lookup(netip.Addr{}); ok {
+		t.Fatal("Lookup(zero Addr) matched")
+	}
+	if tb.Len() != 0 {
+		t.Fatalf("Len = %d after invalid inserts", tb.Len())
+	}
+}
+
+func TestInsertMasksHostBits(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.1.2.3/8", "a")
+	mustInsert(t, &tb, "2001:db8::1/32", "a")
+	wantEntries(t, &tb, "a", "2001:db8::/32", "10.0.0.0/8")
+	wantLookup(t, &tb, "10.200.0.1", "a")
+	mustInsert(t, &tb, "10.9.9.9/8", "a")
+	if tb.Len() != 2 {
+		t.Fatalf("Len = %d, want 2 (same masked prefix twice)", tb.Len())
+	}
+	if !tb.Remove(pfx("10.255.0.0/8"), "a") {
+		t.Fatal("Remove with host bits set did not find the masked prefix")
+	}
+	wantEntries(t, &tb, "a", "2001:db8::/32")
+}
+
+func TestNewestFirst(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.1/32", "a")
+	mustInsert(t, &tb, "fd00::1/128", "a")
+	mustInsert(t, &tb, "10.0.0.0/24", "a")
+	mustInsert(t, &tb, "10.0.0.2/32", "b")
+	wantEntries(t, &tb, "a", "10.0.0.0/24", "fd00::1/128", "10.0.0.1/32")
+	wantEntries(t, &tb, "b", "10.0.0.2/32")
+}
+
+func TestReinsertOwnPrefixChangesNothing(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.1/32", "a")
+	mustInsert(t, &tb, "10.0.0.2/32", "a")
+	mustInsert(t, &tb, "10.0.0.3/32", "a")
+	mustInsert(t, &tb, "10.0.0.1/32", "a")
+	mustInsert(t, &tb, "10.0.0.1/32", "a")
+	wantEntries(t, &tb, "a", "10.0.0.3/32", "10.0.0.2/32", "10.0.0.1/32")
+	if tb.Len() != 3 {
+		t.Fatalf("Len = %d, want 3", tb.Len())
+	}
+}
+
+func TestMoveToAnotherPeer(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.0/8", "a")
+	mustInsert(t, &tb, "10.1.0.0/16", "a")
+	mustInsert(t, &tb, "10.2.0.0/16", "a")
+	mustInsert(t, &tb, "192.168.0.0/16", "b")
+	mustInsert(t, &tb, "10.1.0.0/16", "b")
+	wantLookup(t, &tb, "10.1.0.1", "b")
+	wantLookup(t, &tb, "10.3.0.1", "a")
+	wantEntries(t, &tb, "a", "10.2.0.0/16", "10.0.0.0/8")
+	wantEntries(t, &tb, "b", "10.1.0.0/16", "192.168.0.0/16")
+	if tb.Len() != 4 {
+		t.Fatalf("Len = %d, want 4 (a move adds nothing)", tb.Len())
+	}
+	// Moving back puts it at the head of a's list, not where it was.
+	mustInsert(t, &tb, "10.1.0.0/16", "a")
+	wantEntries(t, &tb, "a", "10.1.0.0/16", "10.2.0.0/16", "10.0.0.0/8")
+	wantEntries(t, &tb, "b", "192.168.0.0/16")
+	// Moving the only entry of a peer empties its list.
+	mustInsert(t, &tb, "192.168.0.0/16", "a")
+	wantEntries(t, &tb, "b")
+	if tb.RemoveByPeer("b") != 0 {
+		t.Fatal("RemoveByPeer found entries for a peer that has none")
+	}
+}
+
+func TestRemoveOnlyIfOwned(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.0/8", "a")
+	mustInsert(t, &tb, "10.1.0.0/16", "b")
+	if tb.Remove(pfx("10.1.0.0/16"), "a") {
+		t.Fatal("Remove of b's prefix for a succeeded")
+	}
+	if tb.Remove(pfx("10.2.0.0/16"), "a") {
+		t.Fatal("Remove of a missing prefix succeeded")
+	}
+	if tb.Remove(pfx("10.0.0.0/9"), "a") {
+		t.Fatal("Remove of a prefix that is only a trie branch succeeded")
+	}
+	wantLookup(t, &tb, "10.1.0.1", "b")
+	if !tb.Remove(pfx("10.1.0.0/16"), "b") {
+		t.Fatal("Remove by the owner failed")
+	}
+	wantLookup(t, &tb, "10.1.0.1", "a")
+	if tb.Remove(pfx("10.1.0.0/16"), "b") {
+		t.Fatal("second Remove succeeded")
+	}
+	wantEntries(t, &tb, "b")
+	if tb.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", tb.Len())
+	}
+}
+
+func TestRemoveKeepsNeighbours(t *testing.T) {
+	var tb Table[string]
+	for _, p := range []string{"10.0.0.0/8", "10.0.0.0/16", "10.0.0.0/24", "10.128.0.0/9", "10.0.128.0/17"} {
+		mustInsert(t, &tb, p, p)
+	}
+	tb.Remove(pfx("10.0.0.0/16"), "10.0.0.0/16")
+	wantLookup(t, &tb, "10.0.0.1", "10.0.0.0/24")
+	wantLookup(t, &tb, "10.0.1.1", "10.0.0.0/8")
+	wantLookup(t, &tb, "10.0.128.1", "10.0.128.0/17")
+	wantLookup(t, &tb, "10.128.0.1", "10.128.0.0/9")
+	tb.Remove(pfx("10.0.0.0/8"), "10.0.0.0/8")
+	wantLookup(t, &tb, "10.0.1.1", "")
+	wantLookup(t, &tb, "10.0.0.1", "10.0.0.0/24")
+	checkInvariants(t, &tb)
+}
+
+func TestRemoveByPeer(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "0.0.0.0/0", "gw")
+	mustInsert(t, &tb, "::/0", "gw")
+	mustInsert(t, &tb, "10.0.0.0/8", "a")
+	mustInsert(t, &tb, "10.1.0.0/16", "b")
+	mustInsert(t, &tb, "10.1.2.0/24", "a")
+	mustInsert(t, &tb, "fd00::/8", "a")
+	mustInsert(t, &tb, "fd00:1::/32", "b")
+	if n := tb.RemoveByPeer("a"); n != 3 {
+		t.Fatalf("RemoveByPeer(a) = %d, want 3", n)
+	}
+	wantEntries(t, &tb, "a")
+	wantLookup(t, &tb, "10.1.2.3", "b")
+	wantLookup(t, &tb, "10.2.0.1", "gw")
+	wantLookup(t, &tb, "fd00::1", "gw")
+	wantLookup(t, &tb, "fd00:1::1", "b")
+	if tb.Len() != 4 {
+		t.Fatalf("Len = %d, want 4", tb.Len())
+	}
+	checkInvariants(t, &tb)
+	mustInsert(t, &tb, "10.1.2.0/24", "a")
+	wantEntries(t, &tb, "a", "10.1.2.0/24")
+}
+
+func TestComparablePeerTypes(t *testing.T) {
+	type peer struct{ id int }
+	p1, p2 := &peer{1}, &peer{1}
+	var tb Table[*peer]
+	if err := tb.Insert(pfx("10.0.0.0/8"), p1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.Insert(pfx("10.0.0.0/8"), p2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := tb.Lookup(addr("10.0.0.1")); got != p2 {
+		t.Fatal("pointer identity not used as owner")
+	}
+	if tb.Remove(pfx("10.0.0.0/8"), p1) {
+		t.Fatal("former owner removed the prefix")
+	}
+}
+
+func TestLookupDoesNotAllocate(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.0/8", "a")
+	mustInsert(t, &tb, "2001:db8::/32", "b")
+	a4, a6 := addr("10.1.2.3"), addr("2001:db8::1")
+	allocs := testing.AllocsPerRun(1000, func() {
+		tb.Lookup(a4)
+		tb.Lookup(a6)
+	})
+	if allocs != 0 {
+		t.Fatalf("Lookup allocated %v times per run", allocs)
+	}
+}
+
+// TestConcurrentLookup runs readers against a writer that keeps changing
+// the table. A covering prefix that is never touched must always be seen,
+// and a prefix that flips between two owners must always resolve to one
+// of them: a reader never sees a half-written trie.
+func TestConcurrentLookup(t *testing.T) {
+	var tb Table[string]
+	mustInsert(t, &tb, "10.0.0.0/8", "base")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if p, ok := tb.Lookup(addr("10.3.3.3")); !ok || p != "base" {
+					errs <- "lost the covering prefix: " + p
+					return
+				}
+				if p, ok := tb.Lookup(addr("10.1.1.1")); !ok || (p != "base" && p != "x" && p != "y") {
+					errs <- "bad owner " + p
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 3000; i++ {
+		owner := "x"
+		if i%2 == 1 {
+			owner = "y"
+		}
+		mustInsert(t, &tb, "10.1.0.0/16", owner)
+		mustInsert(t, &tb, "10.3.4.0/24", owner)
+		mustInsert(t, &tb, "10.1.1.0/24", owner)
+		if i%3 == 0 {
+			tb.RemoveByPeer(owner)
+		} else {
+			tb.Remove(pfx("10.1.1.0/24"), owner)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatal(e)
+	default:
+	}
+	checkInvariants(t, &tb)
+}

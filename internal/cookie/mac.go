@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package cookie
+
+import (
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/blake2s"
+
+	"github.com/wgbsd/wgbsd/internal/noise"
+)
+
+// Labels mixed into the keys derived from a static public key.
+const (
+	// LabelMAC1 prefixes the public key in the mac1 key.
+	LabelMAC1 = "mac1----"
+
+	// LabelCookie prefixes the public key in the cookie encryption key.
+	LabelCookie = "cookie--"
+)
+
+// Cookie lifetimes.
+const (
+	// CookieRefreshTime is the age at which a Checker replaces its secret,
+	// which invalidates every cookie made with the old one.
+	CookieRefreshTime = 120 * time.Second
+
+	// CookieLatency is the margin a Generator keeps against the Checker's
+	// refresh, for the time a cookie reply spends in flight.
+	CookieLatency = 5 * time.Second
+
+	// CookieUseTime is the age after which a Generator stops using a
+	// cookie: CookieRefreshTime − CookieLatency.
+	CookieUseTime = CookieRefreshTime - CookieLatency
+)
+
+// The sentinel errors below classify failures for the engine; returned
+// errors wrap one of them.
+var (
+	// ErrInvalidMAC1 reports a handshake message whose mac1 is wrong: drop
+	// it without further work.
+	ErrInvalidMAC1 = errors.New("invalid mac1")
+
+	// ErrInvalidMAC2 reports a handshake message whose mac2 is wrong or
+	// absent while under load: answer it with a cookie reply.
+	ErrInvalidMAC2 = errors.New("invalid mac2")
+
+	// ErrNotHandshake reports a message given to a MAC function that is not
+	// a well-formed initiation or response.
+	ErrNotHandshake = errors.New("not a handshake message")
+
+	// ErrUnexpectedCookieReply reports a cookie reply that does not answer
+	// the last handshake message stamped by the Generator.
+	ErrUnexpectedCookieReply = errors.New("unexpected cookie reply")
+
+	// ErrInvalidCookieReply reports a cookie reply that fails
+	// authentication.
+	ErrInvalidCookieReply = errors.New("invalid cookie reply")
+)
+
+// macOffsets returns the offsets of mac1 and mac2 in the handshake message
+// msg, checking that msg is an initiation or a response.
+func macOffsets(msg []byte) (mac1, mac2 int, err error) {
+	t, err := noise.ParseMessageType(msg)
+	if err != nil || (t != noise.MessageInitiationType && t != noise.MessageResponseType) {
+		return 0, 0, errNotHandshake
+	}
+	return len(msg) - 2*noise.MACSize, len(msg) - noise.MACSize, nil
+}
+
+var errNotHandshake = fmt.Errorf("mac: %w", ErrNotHandshake)
+
+// senderIndex returns the sender index of a handshake message: both the
+// initiation and the response carry it at offset 4.
+func senderIndex(msg []byte) uint32 {
+	return binary.LittleEndian.Uint32(msg[4:])
+}
+
+// labelKey returns HASH(label || public), the key of mac1 or of the cookie
+// encryption for the static public key public.
+func labelKey(label string, public noise.PublicKey) [blake2s.Size]byte {
+	buf := make([]byte, 0, len(label)+len(public))
+	buf = append(buf, label...)
+	buf = append(buf, public[:]...)
+	return blake2s.Sum256(buf)
+}
+
+// mac sets out to the keyed BLAKE2s-128 MAC of the concatenated parts.
+func mac(out *[noise.MACSize]byte, key []byte, parts ...[]byte) {
+	h, err := blake2s.New128(key)
+	if err != nil {
+		// Keys are 16 or 32 bytes by construction.
+		panic(err)
+	}
+	for _, p := range parts {
+		h.Write(p)
+	}
+	h.Sum(out[:0])
+}
+
+// equalMAC compares two MACs in constant time.
+func equalMAC(a, b []byte) bool {
+	return subtle.ConstantTimeCompare(a, b) == 1
+}
