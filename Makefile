@@ -12,6 +12,13 @@ BINDIR?=	${PREFIX}/bin
 SBINDIR?=	${PREFIX}/sbin
 MANDIR?=	${PREFIX}/share/man
 RCDIR?=		${PREFIX}/etc/rc.d
+ETCDIR?=	${PREFIX}/etc/wireguard
+BASHCOMPDIR?=	${PREFIX}/share/bash-completion/completions
+ZSHCOMPDIR?=	${PREFIX}/share/zsh/site-functions
+SHELLCHECK?=	shellcheck
+MANDOC?=	mandoc
+MAN5=		wg.conf.5
+MAN8=		wg.8 wgd.8 wireguard.8
 BUILDDIR?=	build
 GOTESTFLAGS?=
 # The wireguard-go the integration tests run against, from the Go module proxy.
@@ -19,12 +26,21 @@ WIREGUARD_GO?=	golang.zx2c4.com/wireguard@v0.0.0-20260522210424-ecfc5a8d5446
 LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
-.PHONY: all build test test-deps lint fmt vet staticcheck cross clean
+.PHONY: all build binaries completions test test-deps lint fmt vet staticcheck \
+	lint-sh lint-man cross install install-bin install-completions install-rc \
+	install-man uninstall clean
 
-all: build
+all: binaries completions
 
 build:
 	${GO} build ./...
+
+binaries:
+	mkdir -p ${BUILDDIR}
+	${GO} build -trimpath -ldflags "${LDFLAGS}" -o ${BUILDDIR}/wg ./cmd/wg
+
+completions:
+	${GO} run ./cmd/wg/internal/gencompletion -o ${BUILDDIR}/completion
 
 test:
 	${GO} test -count=1 ${GOTESTFLAGS} ./...
@@ -35,7 +51,7 @@ test-deps:
 	GOFLAGS= ${GO} install ${WIREGUARD_GO}
 	GOFLAGS= ${GO} install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-lint: fmt vet staticcheck
+lint: fmt vet staticcheck lint-sh lint-man
 
 fmt:
 	@out=$$(gofmt -s -l .); if [ -n "$$out" ]; then \
@@ -52,12 +68,52 @@ staticcheck:
 	GOOS=linux ${STATICCHECK} ./...
 	GOOS=freebsd ${STATICCHECK} ./...
 
+lint-sh:
+	sh -n rc.d/wireguard.in
+	${SHELLCHECK} -s sh -S warning -e SC2034,SC3043 rc.d/wireguard.in
+
+lint-man:
+	for p in ${MAN5} ${MAN8}; do ${MANDOC} -Tlint -Wwarning man/$$p || exit 1; done
+
 cross:
 	for a in ${CROSS_ARCHS}; do \
 		echo "build GOOS=freebsd GOARCH=$$a"; \
 		CGO_ENABLED=0 GOOS=freebsd GOARCH=$$a GOARM=7 \
 		    ${GO} build -trimpath -ldflags "${LDFLAGS}" ./... || exit 1; \
 	done
+
+install: install-bin install-completions install-rc install-man
+
+install-bin: binaries
+	install -d -m 0755 ${DESTDIR}${BINDIR}
+	install -m 0555 ${BUILDDIR}/wg ${DESTDIR}${BINDIR}/wg
+
+install-completions: completions
+	install -d -m 0755 ${DESTDIR}${BASHCOMPDIR} ${DESTDIR}${ZSHCOMPDIR}
+	install -m 0444 ${BUILDDIR}/completion/wg.bash ${DESTDIR}${BASHCOMPDIR}/wg
+	install -m 0444 ${BUILDDIR}/completion/_wg ${DESTDIR}${ZSHCOMPDIR}/_wg
+
+install-rc:
+	mkdir -p ${BUILDDIR}
+	sed -e 's|%%PREFIX%%|${PREFIX}|g' rc.d/wireguard.in > ${BUILDDIR}/wireguard
+	install -d -m 0755 ${DESTDIR}${RCDIR}
+	install -m 0555 ${BUILDDIR}/wireguard ${DESTDIR}${RCDIR}/wireguard
+	install -d -m 0700 ${DESTDIR}${ETCDIR}
+
+# The pages name /usr/local; they get ${PREFIX}.
+install-man:
+	mkdir -p ${BUILDDIR}/man
+	install -d -m 0755 ${DESTDIR}${MANDIR}/man5 ${DESTDIR}${MANDIR}/man8
+	for p in ${MAN5} ${MAN8}; do \
+		sed -e 's|/usr/local/|${PREFIX}/|g' man/$$p > ${BUILDDIR}/man/$$p || exit 1; \
+		install -m 0444 ${BUILDDIR}/man/$$p ${DESTDIR}${MANDIR}/man$${p##*.}/$$p || exit 1; \
+	done
+
+uninstall:
+	rm -f ${DESTDIR}${BINDIR}/wg
+	rm -f ${DESTDIR}${BASHCOMPDIR}/wg ${DESTDIR}${ZSHCOMPDIR}/_wg
+	rm -f ${DESTDIR}${RCDIR}/wireguard
+	for p in ${MAN5} ${MAN8}; do rm -f ${DESTDIR}${MANDIR}/man$${p##*.}/$$p; done
 
 clean:
 	rm -rf ${BUILDDIR}

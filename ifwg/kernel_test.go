@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package ifwg
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/wgbsd/wgbsd/nvlist"
+)
+
+// fakeKernel is a kernelOps that keeps one interface and applies SET
+// requests with if_wg's rules, enough to drive the kernel backend.
+type fakeKernel struct {
+	name    string
+	dev     Device
+	members []string
+	noGroup bool
+	// growOnce adds a peer between the next size query and read, so the
+	// read fails with ENOSPC once.
+	growOnce bool
+	// oldKernel ignores the allowed-IP flags key, adding prefixes sent for
+	// removal, as kernels before allowed-IP removal do.
+	oldKernel bool
+	calls     []string
+	sets      []*Config
+}
+
+func (f *fakeKernel) wgIoctl(get bool, name [ifNameSize]byte, buf []byte) (int, error) {
+	if n, _ := ifName(f.name); n != name {
+		return 0, syscall.ENXIO
+	}
+	if !get {
+		f.calls = append(f.calls, "set")
+		return f.set(buf)
+	}
+	data := f.packed()
+	if buf == nil {
+		f.calls = append(f.calls, "size")
+		if f.growOnce {
+			f.growOnce = false
+			f.dev.Peers = append(f.dev.Peers, Peer{PublicKey: Key{0xee}})
+		}
+		return len(data), nil
+	}
+	f.calls = append(f.calls, "read")
+	if len(buf) < len(data) {
+		return 0, syscall.ENOSPC
+	}
+	return copy(buf, data), nil
+}
+
+func (f *fakeKernel) packed() []byte {
+	l, err := EncodeGet(&f.dev, true)
+	if err != nil {
+		panic(err)
+	}
+	b, err := l.Pack()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func (f *fakeKernel) set(buf []byte) (int, error) {
+	l, err := nvlist.Unpack(buf)
+	if err != nil {
+		return 0, syscall.EBADMSG
+	}
+	cfg, err := DecodeSet(l)
+	if err != nil {
+		return 0, errnoOf(err)
+	}
+	f.sets = append(f.sets, cfg)
+	applyFake(&f.dev, cfg, f.oldKernel)
+	return len(buf), nil
+}
+
+// applyFake applies cfg to d with the kernel's allowed-IP rules: masked
+// prefixes, moves between peers, newest first.
+func applyFake(d *Device, cfg *Config, oldKernel bool) {
+	if cfg.ReplacePeers {
+		d.Peers = nil
+	}
+	if cfg.ListenPort != nil {
+		d.ListenPort = *cfg.ListenPort
+	}
+	if cfg.FwMark != nil {
+		d.FwMark = *cfg.FwMark
+	}
+	for _, pc := range cfg.Peers {
+		i := slices.IndexFunc(d.Peers, func(p Peer) bool { return p.PublicKey == pc.PublicKey })
+		if pc.Remove {
+			if i >= 0 {
+				d.Peers = slices.Delete(d.Peers, i, i+1)
+			}
+			continue
+		}
+		if i < 0 {
+			d.Peers = append(d.Peers, Peer{PublicKey: pc.PublicKey})
+			i = len(d.Peers) - 1
+		}
+		if pc.ReplaceAllowedIPs {
+			d.Peers[i].AllowedIPs = nil
+		}
+		for _, a := range pc.AllowedIPs {
+			m := a.Prefix.Masked()
+			if a.Remove && !oldKernel {
+				p := &d.Peers[i]
+				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
+				continue
+			}
+			for j := range d.Peers {
+				p := &d.Peers[j]
+				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
+			}
+			d.Peers[i].AllowedIPs = append([]netip.Prefix{m}, d.Peers[i].AllowedIPs...)
+		}
+	}
+}
+
+func (f *fakeKernel) groupMembers(group [ifNameSize]byte, buf []byte) (int, error) {
+	if f.noGroup {
+		return 0, syscall.ENOENT
+	}
+	need := len(f.members) * ifgReqSize
+	if buf == nil {
+		return need, nil
+	}
+	if len(buf) < need {
+		return need, syscall.EINVAL
+	}
+	for i, m := range f.members {
+		copy(buf[i*ifgReqSize:], m)
+	}
+	return need, nil
+}
+
+func testPeerKey(b byte) Key { return Key{b, 31: b} }
+
+func TestKernelGetSizeDance(t *testing.T) {
+	f := &fakeKernel{name: "wg0", dev: Device{ListenPort: 51820, Peers: []Peer{{PublicKey: testPeerKey(1)}}}}
+	k := &kernelBackend{ops: f}
+	d, err := k.Device("wg0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "wg0" || d.ListenPort != 51820 || len(d.Peers) != 1 {
+		t.Fatalf("Device() = %+v", d)
+	}
+	if want := []string{"size", "read"}; !slices.Equal(f.calls, want) {
+		t.Errorf("calls = %v, want %v", f.calls, want)
+	}
+}
+
+func TestKernelGetRetriesWhenConfigGrows(t *testing.T) {
+	f := &fakeKernel{name: "wg0", growOnce: true, dev: Device{Peers: []Peer{{PublicKey: testPeerKey(1)}}}}
+	k := &kernelBackend{ops: f}
+	d, err := k.Device("wg0")
+	if err != nil {
+		t.Fatalf("Device() = %v, want success after a retry", err)
+	}
+	if len(d.Peers) != 2 {
+		t.Errorf("got %d peers, want 2", len(d.Peers))
+	}
+	if want := []string{"size", "read", "size", "read"}; !slices.Equal(f.calls, want) {
+		t.Errorf("calls = %v, want %v", f.calls, want)
+	}
+}
+
+func TestKernelGetBytesGivesUp(t *testing.T) {
+	calls := 0
+	_, err := kernelGetBytes(func(buf []byte) (int, error) {
+		calls++
+		if buf == nil {
+			return 100 * calls, nil
+		}
+		return 0, syscall.ENOSPC
+	})
+	if !errors.Is(err, syscall.ENOSPC) || calls != 2*maxGetAttempts {
+		t.Fatalf("err = %v after %d calls", err, calls)
+	}
+	_, err = kernelGetBytes(func(buf []byte) (int, error) { return 0, nil })
+	if !errors.Is(err, syscall.EBADMSG) {
+		t.Fatalf("zero size: err = %v", err)
+	}
+}
+
+func TestKernelErrors(t *testing.T) {
+	k := &kernelBackend{ops: &fakeKernel{name: "wg0"}}
+	_, err := k.Device("em0")
+	var en *Errno
+	if !errors.As(err, &en) || en.Errno != syscall.ENXIO || en.Op != "get" {
+		t.Fatalf("Device(em0) = %v, want get ENXIO", err)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ENXIO does not match os.ErrNotExist")
+	}
+	// A long name is cut to 15 bytes, so "wg0" plus padding reaches wg0.
+	k2 := &kernelBackend{ops: &fakeKernel{name: "abcdefghijklmno"}}
+	if _, err := k2.Device("abcdefghijklmnopqrst"); err != nil {
+		t.Errorf("long name: %v", err)
+	}
+	err = k.ConfigureDevice("wg0", &Config{ListenPort: Ptr[uint16](1)})
+	if err != nil {
+		t.Errorf("set: %v", err)
+	}
+}
+
+func TestKernelInterfaces(t *testing.T) {
+	k := &kernelBackend{ops: &fakeKernel{members: []string{"wg0", "wg1", "vpn"}}}
+	got, err := k.Interfaces()
+	if err != nil || !slices.Equal(got, []string{"wg0", "wg1", "vpn"}) {
+		t.Fatalf("Interfaces() = %q, %v", got, err)
+	}
+	k = &kernelBackend{ops: &fakeKernel{noGroup: true}}
+	if got, err := k.Interfaces(); err != nil || len(got) != 0 {
+		t.Fatalf("no group: Interfaces() = %q, %v", got, err)
+	}
+}
+
+func TestKernelUpdateOnly(t *testing.T) {
+	f := &fakeKernel{name: "wg0", dev: Device{Peers: []Peer{{PublicKey: testPeerKey(1)}}}}
+	k := &kernelBackend{ops: f}
+	err := k.ConfigureDevice("wg0", &Config{Peers: []PeerConfig{
+		{PublicKey: testPeerKey(1), UpdateOnly: true, PersistentKeepalive: Ptr[uint16](5)},
+		{PublicKey: testPeerKey(2), UpdateOnly: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.sets) != 1 || len(f.sets[0].Peers) != 1 || f.sets[0].Peers[0].PublicKey != testPeerKey(1) {
+		t.Fatalf("sent %+v, want only the existing peer", f.sets)
+	}
+	if len(f.dev.Peers) != 1 {
+		t.Errorf("peer created by an update-only request: %+v", f.dev.Peers)
+	}
+}
+
+var (
+	pfxA = netip.MustParsePrefix("10.0.0.0/24")
+	pfxB = netip.MustParsePrefix("10.0.1.0/24")
+	pfxC = netip.MustParsePrefix("10.0.2.0/24")
+)
+
+func TestKernelAllowedIPRemovalSupported(t *testing.T) {
+	f := &fakeKernel{name: "wg0", dev: Device{Peers: []Peer{{PublicKey: testPeerKey(1), AllowedIPs: []netip.Prefix{pfxB, pfxA}}}}}
+	k := &kernelBackend{ops: f}
+	err := k.ConfigureDevice("wg0", &Config{Peers: []PeerConfig{{
+		PublicKey:  testPeerKey(1),
+		AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}, {Prefix: pfxC}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxC, pfxB}) {
+		t.Errorf("allowed IPs = %v", got)
+	}
+}
+
+func TestKernelAllowedIPRemovalOldKernel(t *testing.T) {
+	owner, other := testPeerKey(1), testPeerKey(2)
+	f := &fakeKernel{name: "wg0", oldKernel: true, dev: Device{Peers: []Peer{
+		{PublicKey: owner, AllowedIPs: []netip.Prefix{pfxB, pfxA}},
+		{PublicKey: other, AllowedIPs: []netip.Prefix{pfxC}},
+	}}}
+	k := &kernelBackend{ops: f}
+	// Remove pfxA (ours: the old kernel keeps it) and pfxC (the other
+	// peer's: the old kernel moves it to us).
+	err := k.ConfigureDevice("wg0", &Config{Peers: []PeerConfig{{
+		PublicKey: owner,
+		AllowedIPs: []AllowedIP{
+			{Prefix: netip.MustParsePrefix("10.0.0.7/24"), Remove: true},
+			{Prefix: pfxC, Remove: true},
+		},
+	}}})
+	if !errors.Is(err, ErrAllowedIPRemoval) {
+		t.Fatalf("ConfigureDevice() = %v, want ErrAllowedIPRemoval", err)
+	}
+	if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxB}) {
+		t.Errorf("owner's allowed IPs = %v, want [%v]", got, pfxB)
+	}
+	if got := f.dev.Peers[1].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxC}) {
+		t.Errorf("other peer's allowed IPs = %v, want [%v] back", got, pfxC)
+	}
+}

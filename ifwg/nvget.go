@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package ifwg
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"net/netip"
+
+	"github.com/wgbsd/wgbsd/nvlist"
+)
+
+// lastHandshakeLen is the size of last-handshake-time: seconds and
+// nanoseconds as two 64-bit little-endian (host order) integers.
+const lastHandshakeLen = 16
+
+// EncodeGet builds the SIOCGWG reply for d exactly as the kernel's wgc_get
+// does: listen-port and user-cookie only when not zero, public-key and then
+// private-key only when the interface has a key (the private key only for a
+// privileged caller), peers only when there are any. Per peer: public-key,
+// preshared-key (privileged callers only, 32 zero bytes when none),
+// endpoint (only when it has an address), last-handshake-time,
+// persistent-keepalive-interval, rx-bytes, tx-bytes, and allowed-ips (only
+// when any) with ipv4 or ipv6 before cidr.
+func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
+	l := nvlist.New()
+	if d.ListenPort != 0 {
+		l.AddNumber(nvListenPort, uint64(d.ListenPort))
+	}
+	if d.FwMark != 0 {
+		l.AddNumber(nvUserCookie, uint64(d.FwMark))
+	}
+	if d.PublicKey != nil {
+		l.AddBinary(nvPublicKey, keyBytes(*d.PublicKey))
+		if privileged && d.PrivateKey != nil {
+			l.AddBinary(nvPrivateKey, keyBytes(*d.PrivateKey))
+		}
+	}
+	if len(d.Peers) > 0 {
+		peers := make([]*nvlist.List, len(d.Peers))
+		for i := range d.Peers {
+			p, err := encodeGetPeer(&d.Peers[i], privileged)
+			if err != nil {
+				return nil, fmt.Errorf("peer %d: %w", i, err)
+			}
+			peers[i] = p
+		}
+		l.AddNVListArray(nvPeers, peers)
+	}
+	if err := l.Err(); err != nil {
+		return nil, fmt.Errorf("failed to build get reply: %w", err)
+	}
+	return l, nil
+}
+
+func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
+	l := nvlist.New()
+	l.AddBinary(nvPublicKey, keyBytes(p.PublicKey))
+	if privileged {
+		var psk Key
+		if p.PresharedKey != nil {
+			psk = *p.PresharedKey
+		}
+		l.AddBinary(nvPresharedKey, keyBytes(psk))
+	}
+	if p.Endpoint.IsValid() {
+		sa, err := p.Endpoint.MarshalSockaddr()
+		if err != nil {
+			return nil, err
+		}
+		l.AddBinary(nvEndpoint, sa)
+	}
+	hs := make([]byte, lastHandshakeLen)
+	binary.LittleEndian.PutUint64(hs, uint64(p.LastHandshake.Sec))
+	binary.LittleEndian.PutUint64(hs[8:], uint64(p.LastHandshake.Nsec))
+	l.AddBinary(nvLastHandshakeTime, hs)
+	l.AddNumber(nvKeepalive, uint64(p.PersistentKeepalive))
+	l.AddNumber(nvRxBytes, p.RxBytes)
+	l.AddNumber(nvTxBytes, p.TxBytes)
+	if len(p.AllowedIPs) > 0 {
+		aips := make([]*nvlist.List, len(p.AllowedIPs))
+		for i, pfx := range p.AllowedIPs {
+			a := nvlist.New()
+			addr := pfx.Addr()
+			if addr.Is4() {
+				b := addr.As4()
+				a.AddBinary(nvIPv4, b[:])
+			} else {
+				b := addr.As16()
+				a.AddBinary(nvIPv6, b[:])
+			}
+			a.AddNumber(nvCIDR, uint64(pfx.Bits()))
+			aips[i] = a
+		}
+		l.AddNVListArray(nvAllowedIPs, aips)
+	}
+	return l, nil
+}
+
+// DecodeGet reads a SIOCGWG reply as wg(8) reads it: every key is looked
+// up by name and type and is optional; numbers out of range and keys of the
+// wrong size are ignored; an all-zero preshared key means none; an endpoint
+// counts only when it is 16 to 28 bytes of family AF_INET or AF_INET6; an
+// allowed-IP element without cidr or without an address is skipped; a cidr
+// too large for its family, or an address of the wrong size, is an error.
+// Unknown keys are ignored.
+func DecodeGet(l *nvlist.List) (*Device, error) {
+	d := &Device{}
+	if v, ok := l.Number(nvListenPort); ok && v <= math.MaxUint16 {
+		d.ListenPort = uint16(v)
+	}
+	if v, ok := l.Number(nvUserCookie); ok && v <= math.MaxUint32 {
+		d.FwMark = uint32(v)
+	}
+	if b, ok := l.Binary(nvPublicKey); ok && len(b) == KeyLen {
+		d.PublicKey = Ptr(Key(b))
+	}
+	if b, ok := l.Binary(nvPrivateKey); ok && len(b) == KeyLen {
+		d.PrivateKey = Ptr(Key(b))
+	}
+	peers, ok := l.NVListArray(nvPeers)
+	if !ok {
+		return d, nil
+	}
+	d.Peers = make([]Peer, 0, len(peers))
+	for i, pl := range peers {
+		p, err := decodeGetPeer(pl)
+		if err != nil {
+			return nil, fmt.Errorf("peer %d: %w", i, err)
+		}
+		d.Peers = append(d.Peers, p)
+	}
+	return d, nil
+}
+
+func decodeGetPeer(l *nvlist.List) (Peer, error) {
+	var p Peer
+	if b, ok := l.Binary(nvPublicKey); ok && len(b) == KeyLen {
+		p.PublicKey = Key(b)
+	}
+	if b, ok := l.Binary(nvPresharedKey); ok && len(b) == KeyLen {
+		p.PresharedKey = Ptr(Key(b))
+	}
+	if v, ok := l.Number(nvKeepalive); ok && v <= math.MaxUint16 {
+		p.PersistentKeepalive = uint16(v)
+	}
+	if b, ok := l.Binary(nvEndpoint); ok {
+		if e, err := UnmarshalSockaddr(b); err == nil {
+			p.Endpoint = e
+		}
+	}
+	p.RxBytes, _ = l.Number(nvRxBytes)
+	p.TxBytes, _ = l.Number(nvTxBytes)
+	if b, ok := l.Binary(nvLastHandshakeTime); ok && len(b) == lastHandshakeLen {
+		p.LastHandshake = Timespec{
+			Sec:  int64(binary.LittleEndian.Uint64(b)),
+			Nsec: int64(binary.LittleEndian.Uint64(b[8:])),
+		}
+	}
+	aips, ok := l.NVListArray(nvAllowedIPs)
+	if !ok {
+		return p, nil
+	}
+	for j, al := range aips {
+		pfx, ok, err := decodeGetAllowedIP(al)
+		if err != nil {
+			return Peer{}, fmt.Errorf("allowed-ip %d: %w", j, err)
+		}
+		if ok {
+			p.AllowedIPs = append(p.AllowedIPs, pfx)
+		}
+	}
+	return p, nil
+}
+
+func decodeGetAllowedIP(l *nvlist.List) (netip.Prefix, bool, error) {
+	cidr, ok := l.Number(nvCIDR)
+	if !ok {
+		return netip.Prefix{}, false, nil
+	}
+	var addr netip.Addr
+	var maxBits uint64
+	if b, ok := l.Binary(nvIPv4); ok {
+		if len(b) != 4 {
+			return netip.Prefix{}, false, fmt.Errorf("ipv4 of %d bytes", len(b))
+		}
+		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
+	} else if b, ok := l.Binary(nvIPv6); ok {
+		if len(b) != 16 {
+			return netip.Prefix{}, false, fmt.Errorf("ipv6 of %d bytes", len(b))
+		}
+		addr, maxBits = netip.AddrFrom16([16]byte(b)), 128
+	} else {
+		return netip.Prefix{}, false, nil
+	}
+	if cidr > maxBits {
+		return netip.Prefix{}, false, fmt.Errorf("cidr %d too large for %v", cidr, addr)
+	}
+	return netip.PrefixFrom(addr, int(cidr)), true, nil
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package ifwg
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"syscall"
+
+	"github.com/wgbsd/wgbsd/nvlist"
+)
+
+// ErrUpdateOnly reports a PeerConfig with UpdateOnly given to the nvlist
+// encoding, which has no such key; the caller must resolve it against the
+// current state first.
+var ErrUpdateOnly = errors.New("update-only has no nvlist encoding")
+
+// EncodeSet builds the SIOCSWG nvlist for c exactly as wg(8) builds it:
+// interface keys private-key, listen-port, user-cookie, replace-peers,
+// peers; per peer public-key, preshared-key,
+// persistent-keepalive-interval, endpoint, replace-allowedips, remove,
+// allowed-ips; per allowed IP flags (only for a removal), cidr, then ipv4
+// or ipv6. Booleans are sent only when true. An endpoint without an address
+// is left out, as wg(8) leaves out a sockaddr of another family.
+func EncodeSet(c *Config) (*nvlist.List, error) {
+	l := nvlist.New()
+	if c.PrivateKey != nil {
+		l.AddBinary(nvPrivateKey, keyBytes(*c.PrivateKey))
+	}
+	if c.ListenPort != nil {
+		l.AddNumber(nvListenPort, uint64(*c.ListenPort))
+	}
+	if c.FwMark != nil {
+		l.AddNumber(nvUserCookie, uint64(*c.FwMark))
+	}
+	if c.ReplacePeers {
+		l.AddBool(nvReplacePeers, true)
+	}
+	if len(c.Peers) > 0 {
+		peers := make([]*nvlist.List, len(c.Peers))
+		for i := range c.Peers {
+			p, err := encodeSetPeer(&c.Peers[i])
+			if err != nil {
+				return nil, fmt.Errorf("peer %d: %w", i, err)
+			}
+			peers[i] = p
+		}
+		l.AddNVListArray(nvPeers, peers)
+	}
+	if err := l.Err(); err != nil {
+		return nil, fmt.Errorf("failed to build set request: %w", err)
+	}
+	return l, nil
+}
+
+func encodeSetPeer(pc *PeerConfig) (*nvlist.List, error) {
+	if pc.UpdateOnly {
+		return nil, ErrUpdateOnly
+	}
+	l := nvlist.New()
+	l.AddBinary(nvPublicKey, keyBytes(pc.PublicKey))
+	if pc.PresharedKey != nil {
+		l.AddBinary(nvPresharedKey, keyBytes(*pc.PresharedKey))
+	}
+	if pc.PersistentKeepalive != nil {
+		l.AddNumber(nvKeepalive, uint64(*pc.PersistentKeepalive))
+	}
+	if pc.Endpoint != nil && pc.Endpoint.IsValid() {
+		sa, err := pc.Endpoint.MarshalSockaddr()
+		if err != nil {
+			return nil, err
+		}
+		l.AddBinary(nvEndpoint, sa)
+	}
+	if pc.ReplaceAllowedIPs {
+		l.AddBool(nvReplaceAllowedIPs, true)
+	}
+	if pc.Remove {
+		l.AddBool(nvRemove, true)
+	}
+	if len(pc.AllowedIPs) > 0 {
+		aips := make([]*nvlist.List, 0, len(pc.AllowedIPs))
+		for _, a := range pc.AllowedIPs {
+			e, err := encodeSetAllowedIP(a)
+			if err != nil {
+				return nil, err
+			}
+			aips = append(aips, e)
+		}
+		l.AddNVListArray(nvAllowedIPs, aips)
+	}
+	return l, nil
+}
+
+func encodeSetAllowedIP(a AllowedIP) (*nvlist.List, error) {
+	if !a.Prefix.IsValid() {
+		return nil, fmt.Errorf("invalid allowed IP %v", a.Prefix)
+	}
+	l := nvlist.New()
+	if a.Remove {
+		l.AddNumber(nvFlags, allowedIPRemoveMe)
+	}
+	l.AddNumber(nvCIDR, uint64(a.Prefix.Bits()))
+	addr := a.Prefix.Addr()
+	if addr.Is4() {
+		b := addr.As4()
+		l.AddBinary(nvIPv4, b[:])
+	} else {
+		b := addr.As16()
+		l.AddBinary(nvIPv6, b[:])
+	}
+	return l, nil
+}
+
+// keyBytes returns a fresh copy of the key's bytes for an nvlist binary.
+func keyBytes(k Key) []byte {
+	b := make([]byte, KeyLen)
+	copy(b, k[:])
+	return b
+}
+
+// DecodeSet interprets a SIOCSWG nvlist as the kernel's wgc_set does:
+// unknown keys and keys of the wrong type are ignored, booleans count only
+// when true, allowed-IP elements without cidr or without an address are
+// skipped, and an endpoint of a family other than AF_INET/AF_INET6 clears
+// the endpoint. Values the kernel refuses give a *SetError with EINVAL (or
+// EOPNOTSUPP for unknown allowed-IP flags), naming the first failure in the
+// kernel's processing order (replace-peers, listen-port, private-key,
+// user-cookie, then each peer in order).
+//
+// DecodeSet is all-or-nothing; the kernel is not (a SET that fails at a
+// later step keeps the earlier steps). A server that must reproduce that
+// applies the returned steps itself in the same order.
+func DecodeSet(l *nvlist.List) (*Config, error) {
+	c := &Config{}
+	if v, ok := l.Bool(nvReplacePeers); ok && v {
+		c.ReplacePeers = true
+	}
+	if v, ok := l.Number(nvListenPort); ok {
+		if v > math.MaxUint16 {
+			return nil, setErr(syscall.EINVAL, "listen-port %d out of range", v)
+		}
+		c.ListenPort = Ptr(uint16(v))
+	}
+	if b, ok := l.Binary(nvPrivateKey); ok {
+		k, err := keyFrom(b, nvPrivateKey)
+		if err != nil {
+			return nil, err
+		}
+		c.PrivateKey = &k
+	}
+	if v, ok := l.Number(nvUserCookie); ok {
+		if v > math.MaxUint32 {
+			return nil, setErr(syscall.EINVAL, "user-cookie %d out of range", v)
+		}
+		c.FwMark = Ptr(uint32(v))
+	}
+	if peers, ok := l.NVListArray(nvPeers); ok {
+		c.Peers = make([]PeerConfig, 0, len(peers))
+		for i, pl := range peers {
+			pc, err := decodeSetPeer(pl)
+			if err != nil {
+				return nil, fmt.Errorf("peer %d: %w", i, err)
+			}
+			c.Peers = append(c.Peers, *pc)
+		}
+	}
+	return c, nil
+}
+
+func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
+	b, ok := l.Binary(nvPublicKey)
+	if !ok {
+		return nil, setErr(syscall.EINVAL, "peer without public-key")
+	}
+	pub, err := keyFrom(b, nvPublicKey)
+	if err != nil {
+		return nil, err
+	}
+	pc := &PeerConfig{PublicKey: pub}
+	if v, ok := l.Bool(nvRemove); ok && v {
+		pc.Remove = true
+		return pc, nil
+	}
+	if v, ok := l.Bool(nvReplaceAllowedIPs); ok && v {
+		pc.ReplaceAllowedIPs = true
+	}
+	if b, ok := l.Binary(nvEndpoint); ok {
+		if len(b) > MaxSockaddrLen {
+			return nil, setErr(syscall.EINVAL, "endpoint of %d bytes", len(b))
+		}
+		// A sockaddr of another family is stored by the kernel but gives
+		// the peer no usable endpoint: the zero Endpoint.
+		e, _ := UnmarshalSockaddr(padSockaddr(b))
+		pc.Endpoint = &e
+	}
+	if b, ok := l.Binary(nvPresharedKey); ok {
+		k, err := keyFrom(b, nvPresharedKey)
+		if err != nil {
+			return nil, err
+		}
+		pc.PresharedKey = &k
+	}
+	if v, ok := l.Number(nvKeepalive); ok {
+		if v > math.MaxUint16 {
+			return nil, setErr(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
+		}
+		pc.PersistentKeepalive = Ptr(uint16(v))
+	}
+	if aips, ok := l.NVListArray(nvAllowedIPs); ok {
+		for _, al := range aips {
+			a, ok, err := decodeSetAllowedIP(al)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				pc.AllowedIPs = append(pc.AllowedIPs, a)
+			}
+		}
+	}
+	return pc, nil
+}
+
+// decodeSetAllowedIP returns the element's allowed IP, false when the
+// kernel skips the element, or the kernel's error.
+func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
+	cidr, ok := l.Number(nvCIDR)
+	if !ok {
+		return AllowedIP{}, false, nil
+	}
+	flags, _ := l.Number(nvFlags)
+	if flags&^allowedIPValidFlags != 0 {
+		return AllowedIP{}, false, setErr(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
+	}
+	var addr netip.Addr
+	var maxBits uint64
+	if b, ok := l.Binary(nvIPv4); ok {
+		if len(b) != 4 {
+			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv4 of %d bytes", len(b))
+		}
+		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
+	} else if b, ok := l.Binary(nvIPv6); ok {
+		if len(b) != 16 {
+			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv6 of %d bytes", len(b))
+		}
+		addr, maxBits = netip.AddrFrom16([16]byte(b)), 128
+	} else {
+		return AllowedIP{}, false, nil
+	}
+	if cidr > maxBits {
+		return AllowedIP{}, false, setErr(syscall.EINVAL, "cidr %d too large for %v", cidr, addr)
+	}
+	return AllowedIP{
+		Prefix: netip.PrefixFrom(addr, int(cidr)),
+		Remove: flags&allowedIPRemoveMe != 0,
+	}, true, nil
+}
+
+// padSockaddr returns b extended with zero bytes to at least the size of a
+// sockaddr_in, so that a short endpoint decodes as the kernel would read it
+// from its zero-initialised storage.
+func padSockaddr(b []byte) []byte {
+	if len(b) >= sockaddrInLen {
+		return b
+	}
+	p := make([]byte, sockaddrInLen)
+	copy(p, b)
+	return p
+}
+
+// keyFrom returns the key in b, or EINVAL when b is not 32 bytes.
+func keyFrom(b []byte, name string) (Key, error) {
+	if len(b) != KeyLen {
+		return Key{}, setErr(syscall.EINVAL, "%s of %d bytes", name, len(b))
+	}
+	return Key(b), nil
+}
+
+// SetError is an errno with the reason the kernel's semantics refuse a
+// SET request.
+type SetError struct {
+	Errno  syscall.Errno
+	Reason string
+}
+
+// Error returns the reason and the errno's text.
+func (e *SetError) Error() string { return e.Reason + ": " + e.Errno.Error() }
+
+// Unwrap returns the errno.
+func (e *SetError) Unwrap() error { return e.Errno }
+
+func setErr(en syscall.Errno, format string, args ...any) error {
+	return &SetError{Errno: en, Reason: fmt.Sprintf(format, args...)}
+}

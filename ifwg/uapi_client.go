@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package ifwg
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// UAPIGetRequest is the whole UAPI "get" request: the operation line and
+// the empty line that ends it.
+const UAPIGetRequest = uapiGetLine + "\n\n"
+
+// MarshalUAPISet returns the UAPI "set" request for c, byte for byte as
+// wg(8) writes it: "set=1", then private_key, listen_port, fwmark and
+// replace_peers=true; then per peer public_key followed either by
+// remove=true alone or by preshared_key, endpoint,
+// persistent_keepalive_interval, replace_allowed_ips=true and one
+// allowed_ip per entry ("-" in front of a removal, host bits kept); then
+// the empty line. UpdateOnly, which wg(8) never sends, becomes
+// update_only=true right after public_key, where the server requires it.
+//
+// Endpoints are numeric, IPv6 in brackets with the scope as a zone: the
+// interface's name when the address is link-local and the index names an
+// interface, otherwise the index. An endpoint without an address is left
+// out. A nil c is the empty request.
+func MarshalUAPISet(c *Config) ([]byte, error) {
+	b := append([]byte(uapiSetLine), '\n')
+	if c == nil {
+		return append(b, '\n'), nil
+	}
+	if c.PrivateKey != nil {
+		b = appendUAPIKey(b, uapiPrivateKey, *c.PrivateKey)
+	}
+	if c.ListenPort != nil {
+		b = appendUAPIUint(b, uapiListenPort, uint64(*c.ListenPort))
+	}
+	if c.FwMark != nil {
+		b = appendUAPIUint(b, uapiFwMark, uint64(*c.FwMark))
+	}
+	if c.ReplacePeers {
+		b = appendUAPILine(b, uapiReplacePeers, uapiTrue)
+	}
+	for i := range c.Peers {
+		var err error
+		if b, err = appendUAPISetPeer(b, &c.Peers[i]); err != nil {
+			return nil, fmt.Errorf("peer %d: %w", i, err)
+		}
+	}
+	return append(b, '\n'), nil
+}
+
+// appendUAPISetPeer appends the lines of one peer of a set request.
+func appendUAPISetPeer(b []byte, p *PeerConfig) ([]byte, error) {
+	b = appendUAPIKey(b, uapiPublicKey, p.PublicKey)
+	if p.Remove {
+		return appendUAPILine(b, uapiRemove, uapiTrue), nil
+	}
+	if p.UpdateOnly {
+		b = appendUAPILine(b, uapiUpdateOnly, uapiTrue)
+	}
+	if p.PresharedKey != nil {
+		b = appendUAPIKey(b, uapiPresharedKey, *p.PresharedKey)
+	}
+	if p.Endpoint != nil && p.Endpoint.IsValid() {
+		b = appendUAPILine(b, uapiEndpoint, formatUAPIEndpoint(*p.Endpoint, true))
+	}
+	if p.PersistentKeepalive != nil {
+		b = appendUAPIUint(b, uapiKeepalive, uint64(*p.PersistentKeepalive))
+	}
+	if p.ReplaceAllowedIPs {
+		b = appendUAPILine(b, uapiReplaceAllowedIPs, uapiTrue)
+	}
+	for _, a := range p.AllowedIPs {
+		if !a.Prefix.IsValid() {
+			return nil, fmt.Errorf("invalid allowed IP %v", a.Prefix)
+		}
+		b = append(b, uapiAllowedIP+"="...)
+		if a.Remove {
+			b = append(b, '-')
+		}
+		b = appendUAPIPrefix(b, a.Prefix)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+// ParseUAPIGetReply reads the reply to a UAPI "get" up to and including
+// the empty line that ends it, and interprets it as wg(8) does.
+//
+// The reply must carry "errno=0" (the last errno line counts); "errno=N"
+// with N > 0 gives an *Errno for "get" with N. A reply without an errno
+// line, a negative or malformed errno, a line without "=", a malformed
+// value of a known key, a line over 64 KiB or input that ends before the
+// empty line gives an error matching ErrUAPIProtocol. Unknown keys are
+// ignored, and so are interface keys after the first public_key and peer
+// keys before it.
+//
+// Numbers are plain decimal digits; a protocol_version that is not one is
+// ignored, as wg(8) does not read the key. The interface's public key is
+// derived from private_key whenever that line is present, even an all-zero
+// one, which wg(8) shows as a key too. A preshared_key line gives a
+// pointer to the key, the zero key meaning the peer has none; a reply
+// without the line leaves PresharedKey nil. Endpoints are numeric,
+// "[v6%zone]:port" or "host:port" split at the last colon; a zone is an
+// interface index or an existing interface's name. Unlike wg(8), which
+// resolves host names, ParseUAPIGetReply refuses them. An allowed_ip must
+// carry its prefix length. The Device's Name is left empty.
+func ParseUAPIGetReply(r io.Reader) (*Device, error) {
+	br := uapiBufReader(r)
+	p := uapiGetParser{dev: &Device{}, errno: -1}
+	var buf []byte
+	for {
+		line, err := readUAPILine(br, buf)
+		if err != nil {
+			return nil, uapiReplyReadErr(err)
+		}
+		buf = line[:0]
+		if len(line) == 0 {
+			return p.finish()
+		}
+		key, value, ok := strings.Cut(string(line), "=")
+		if !ok {
+			return nil, uapiProtocolErr("get reply line without '='")
+		}
+		if err := p.line(key, value); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// uapiReplyReadErr turns a failure to read a reply line into the error a
+// client returns.
+func uapiReplyReadErr(err error) error {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return uapiProtocolErr("reply ended before its empty line")
+	case errors.Is(err, errUAPILineTooLong):
+		return uapiProtocolErr("reply line longer than %d bytes", maxUAPILine)
+	}
+	return fmt.Errorf("failed to read uapi reply: %w", err)
+}
+
+// uapiGetParser holds the state of a get reply being parsed.
+type uapiGetParser struct {
+	dev   *Device
+	errno int64 // -1 while no errno line was seen
+}
+
+// peer returns the peer the last public_key line started, or nil.
+func (p *uapiGetParser) peer() *Peer {
+	if len(p.dev.Peers) == 0 {
+		return nil
+	}
+	return &p.dev.Peers[len(p.dev.Peers)-1]
+}
+
+// line interprets one key=value line.
+func (p *uapiGetParser) line(key, value string) error {
+	switch key {
+	case uapiErrno:
+		n, ok := parseUAPIUint(value, math.MaxInt32)
+		if !ok {
+			return uapiProtocolErr("invalid errno in get reply")
+		}
+		p.errno = int64(n)
+		return nil
+	case uapiPublicKey:
+		k, err := ParseHexKey(value)
+		if err != nil {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		p.dev.Peers = append(p.dev.Peers, Peer{PublicKey: k})
+		return nil
+	}
+	if peer := p.peer(); peer != nil {
+		return parseUAPIPeerLine(peer, key, value)
+	}
+	return parseUAPIDeviceLine(p.dev, key, value)
+}
+
+// finish checks the status and completes the device.
+func (p *uapiGetParser) finish() (*Device, error) {
+	switch {
+	case p.errno < 0:
+		return nil, uapiProtocolErr("get reply without errno")
+	case p.errno > 0:
+		return nil, &Errno{Op: "get", Errno: syscall.Errno(p.errno)}
+	}
+	if p.dev.PrivateKey != nil {
+		p.dev.PublicKey = Ptr(p.dev.PrivateKey.PublicKey())
+	}
+	return p.dev, nil
+}
+
+// parseUAPIDeviceLine interprets an interface key of a get reply; other
+// keys are ignored.
+func parseUAPIDeviceLine(d *Device, key, value string) error {
+	switch key {
+	case uapiPrivateKey:
+		k, err := ParseHexKey(value)
+		if err != nil {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		d.PrivateKey = &k
+	case uapiListenPort:
+		v, ok := parseUAPIUint(value, math.MaxUint16)
+		if !ok {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		d.ListenPort = uint16(v)
+	case uapiFwMark:
+		v, ok := parseUAPIUint(value, math.MaxUint32)
+		if !ok {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		d.FwMark = uint32(v)
+	}
+	return nil
+}
+
+// parseUAPIPeerLine interprets a peer key of a get reply; other keys are
+// ignored.
+func parseUAPIPeerLine(p *Peer, key, value string) error {
+	var err error
+	switch key {
+	case uapiPresharedKey:
+		var k Key
+		if k, err = ParseHexKey(value); err == nil {
+			p.PresharedKey = &k
+		}
+	case uapiEndpoint:
+		p.Endpoint, err = parseUAPIReplyEndpoint(value)
+	case uapiAllowedIP:
+		var pfx netip.Prefix
+		if pfx, err = parseUAPIReplyPrefix(value); err == nil {
+			p.AllowedIPs = append(p.AllowedIPs, pfx)
+		}
+	case uapiProtocolVersion:
+		// wg(8) does not read it, so a value it would not parse is
+		// ignored rather than refused.
+		if v, ok := parseUAPIUint(value, math.MaxInt32); ok {
+			p.ProtocolVersion = int(v)
+		}
+	default:
+		err = parseUAPIPeerNumber(p, key, value)
+	}
+	if err != nil {
+		return uapiProtocolErr("invalid %s in get reply", key)
+	}
+	return nil
+}
+
+// parseUAPIPeerNumber interprets the numeric peer keys of a get reply.
+func parseUAPIPeerNumber(p *Peer, key, value string) error {
+	var max uint64
+	var dst func(uint64)
+	switch key {
+	case uapiKeepalive:
+		max, dst = math.MaxUint16, func(v uint64) { p.PersistentKeepalive = uint16(v) }
+	case uapiHandshakeSec:
+		max, dst = math.MaxInt64, func(v uint64) { p.LastHandshake.Sec = int64(v) }
+	case uapiHandshakeNsec:
+		max, dst = math.MaxInt64, func(v uint64) { p.LastHandshake.Nsec = int64(v) }
+	case uapiRxBytes:
+		max, dst = math.MaxUint64, func(v uint64) { p.RxBytes = v }
+	case uapiTxBytes:
+		max, dst = math.MaxUint64, func(v uint64) { p.TxBytes = v }
+	default:
+		return nil
+	}
+	v, ok := parseUAPIUint(value, max)
+	if !ok {
+		return errors.New("invalid number")
+	}
+	dst(v)
+	return nil
+}
+
+// parseUAPIReplyEndpoint parses an endpoint as wg(8) splits it: "[host]"
+// followed by ":port", or host and port split at the last colon. The host
+// must be a numeric address; an IPv6 one may carry a zone.
+func parseUAPIReplyEndpoint(s string) (Endpoint, error) {
+	var host, port string
+	if rest, ok := strings.CutPrefix(s, "["); ok {
+		var found bool
+		if host, port, found = strings.Cut(rest, "]"); !found {
+			return Endpoint{}, errors.New("unmatched bracket")
+		}
+		if port, found = strings.CutPrefix(port, ":"); !found {
+			return Endpoint{}, errors.New("no port")
+		}
+	} else {
+		i := strings.LastIndexByte(s, ':')
+		if i < 0 {
+			return Endpoint{}, errors.New("no port")
+		}
+		host, port = s[:i], s[i+1:]
+	}
+	n, ok := parseUAPIUint(port, math.MaxUint16)
+	if !ok {
+		return Endpoint{}, errors.New("invalid port")
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return uapiEndpointOf(a, uint16(n))
+}
+
+// parseUAPIReplyPrefix parses an allowed IP of a get reply: an address
+// without a zone, "/", and a decimal prefix length within the family's
+// size. Host bits are kept as sent.
+func parseUAPIReplyPrefix(s string) (netip.Prefix, error) {
+	i := strings.LastIndexByte(s, '/')
+	if i < 0 {
+		return netip.Prefix{}, errors.New("no prefix length")
+	}
+	a, err := netip.ParseAddr(s[:i])
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, errors.New("zone in allowed IP")
+	}
+	bits, ok := parseUAPIUint(s[i+1:], uint64(a.BitLen()))
+	if !ok {
+		return netip.Prefix{}, errors.New("invalid prefix length")
+	}
+	return netip.PrefixFrom(a, int(bits)), nil
+}
+
+// ParseUAPISetReply reads the reply to a UAPI "set" up to and including
+// the empty line that ends it, and interprets it as wg(8) does: the last
+// "errno=" line counts, its value being a signed 32-bit decimal number.
+// errno=0 is success; errno=-N gives an *Errno for "set" with N. A reply
+// without an errno line, a malformed or positive errno, a line without
+// "=", a line over 64 KiB or input that ends before the empty line gives
+// an error matching ErrUAPIProtocol. Other keys are ignored.
+func ParseUAPISetReply(r io.Reader) error {
+	br := uapiBufReader(r)
+	var buf []byte
+	errno, found := int64(0), false
+	for {
+		line, err := readUAPILine(br, buf)
+		if err != nil {
+			return uapiReplyReadErr(err)
+		}
+		buf = line[:0]
+		if len(line) == 0 {
+			break
+		}
+		key, value, ok := strings.Cut(string(line), "=")
+		if !ok {
+			return uapiProtocolErr("set reply line without '='")
+		}
+		if key != uapiErrno {
+			continue
+		}
+		if errno, ok = parseUAPISignedErrno(value); !ok {
+			return uapiProtocolErr("invalid errno in set reply")
+		}
+		found = true
+	}
+	switch {
+	case !found:
+		return uapiProtocolErr("set reply without errno")
+	case errno > 0:
+		return uapiProtocolErr("positive errno %d in set reply", errno)
+	case errno < 0:
+		return &Errno{Op: "set", Errno: syscall.Errno(-errno)}
+	}
+	return nil
+}
+
+// parseUAPISignedErrno parses an optionally negative decimal 32-bit
+// number; a "+" sign is not accepted.
+func parseUAPISignedErrno(s string) (int64, bool) {
+	if strings.HasPrefix(s, "+") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	return n, err == nil
+}
+
+// UAPIGetDevice sends a UAPI "get" on an open connection and returns the
+// device its reply describes, as ParseUAPIGetReply reads it. The Device's
+// Name is left empty.
+func UAPIGetDevice(rw io.ReadWriter) (*Device, error) {
+	if _, err := io.WriteString(rw, UAPIGetRequest); err != nil {
+		return nil, fmt.Errorf("failed to send uapi get: %w", err)
+	}
+	return ParseUAPIGetReply(rw)
+}
+
+// UAPIConfigureDevice sends cfg as a UAPI "set" on an open connection, in
+// one write, and returns the outcome its reply reports, as
+// ParseUAPISetReply reads it.
+func UAPIConfigureDevice(rw io.ReadWriter, cfg *Config) error {
+	req, err := MarshalUAPISet(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := rw.Write(req); err != nil {
+		return fmt.Errorf("failed to send uapi set: %w", err)
+	}
+	return ParseUAPISetReply(rw)
+}
