@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package conn
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// batchSize is the most datagrams one receive or send call moves.
+// FreeBSD has no recvmmsg or sendmmsg system call (libc loops over
+// recvmsg and sendmsg), so a batch is a loop of recvmsg(2) or sendto(2)
+// calls that saves poller round trips and wake-ups, not system calls;
+// beyond a few dozen datagrams there is little left to save.
+const batchSize = 32
+
+// loopIO moves datagrams with one recvmsg or sendto per datagram, as
+// many as the kernel takes within one poller round trip.
+type loopIO struct {
+	recv    *loopReceiver
+	senders sync.Pool // of *loopSender
+}
+
+func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
+	l := &loopIO{recv: newLoopReceiver(rc)}
+	l.senders.New = func() any { return newLoopSender(rc) }
+	return l, nil
+}
+
+func (l *loopIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+	return l.recv.receive(bufs, sizes, eps)
+}
+
+func (l *loopIO) send(bufs [][]byte, dst netip.AddrPort) error {
+	s := l.senders.Get().(*loopSender)
+	err := s.send(bufs, dst)
+	l.senders.Put(s)
+	return err
+}
+
+// loopReceiver holds one socket's receive state. Its arguments and
+// results live in fields, and its poller callback is bound once, so that
+// a receive allocates nothing. It uses recvmsg(2) rather than recvfrom(2)
+// to learn when a datagram did not fit its buffer (MSG_TRUNC).
+type loopReceiver struct {
+	rc    syscall.RawConn
+	fn    func(fd uintptr) bool
+	msg   unix.Msghdr
+	iov   unix.Iovec
+	names []sockaddr
+	bufs  [][]byte
+	sizes []int
+	n     int
+	err   error
+}
+
+func newLoopReceiver(rc syscall.RawConn) *loopReceiver {
+	r := &loopReceiver{rc: rc, names: make([]sockaddr, batchSize)}
+	r.msg.Iov = &r.iov
+	r.msg.SetIovlen(1)
+	r.fn = r.recvFD
+	return r
+}
+
+func (r *loopReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+	r.bufs, r.sizes, r.n, r.err = bufs[:min(len(bufs), len(r.names))], sizes, 0, nil
+	err := r.rc.Read(r.fn)
+	r.bufs, r.sizes, r.iov.Base = nil, nil, nil
+	for i := range r.n {
+		eps[i] = Endpoint{Dst: bsdSockaddr.parse(&r.names[i])}
+	}
+	switch {
+	case r.n > 0:
+		return r.n, nil // an error comes back on the next call
+	case err != nil:
+		return 0, err
+	}
+	return 0, r.err
+}
+
+// recvFD receives until the socket is empty or the batch is full. Only an
+// empty socket with nothing received yet makes the poller wait.
+func (r *loopReceiver) recvFD(fd uintptr) bool {
+	for r.n < len(r.bufs) {
+		b := r.bufs[r.n]
+		r.iov.Base = &b[0]
+		r.iov.SetLen(len(b))
+		r.msg.Name, r.msg.Namelen, r.msg.Flags = &r.names[r.n][0], sockaddrSize, 0
+		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+		switch errno {
+		case 0:
+			r.sizes[r.n] = int(n)
+			if r.msg.Flags&unix.MSG_TRUNC != 0 {
+				r.sizes[r.n] = 0
+			}
+			r.n++
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return r.n > 0
+		default:
+			r.err = errno
+			return true
+		}
+	}
+	return true
+}
+
+// loopSender holds the state of one send call; senders are pooled so that
+// concurrent sends neither share nor allocate them.
+type loopSender struct {
+	rc      syscall.RawConn
+	fn      func(fd uintptr) bool
+	bufs    [][]byte
+	name    sockaddr
+	namelen uint32
+	next    int
+	err     error
+}
+
+func newLoopSender(rc syscall.RawConn) *loopSender {
+	s := &loopSender{rc: rc}
+	s.fn = s.sendFD
+	return s
+}
+
+func (s *loopSender) send(bufs [][]byte, dst netip.AddrPort) error {
+	s.namelen = bsdSockaddr.put(&s.name, dst)
+	s.bufs, s.next, s.err = bufs, 0, nil
+	err := s.rc.Write(s.fn)
+	s.bufs = nil
+	if err != nil {
+		return err
+	}
+	return s.err
+}
+
+// sendFD sends the remaining datagrams. A full socket buffer makes the
+// poller wait; a datagram the kernel refuses is skipped, and the first
+// refusal kept as the error.
+func (s *loopSender) sendFD(fd uintptr) bool {
+	for ; s.next < len(s.bufs); s.next++ {
+		b := s.bufs[s.next]
+		var p unsafe.Pointer
+		if len(b) > 0 {
+			p = unsafe.Pointer(&b[0])
+		}
+		for {
+			_, _, errno := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(b)), 0,
+				uintptr(unsafe.Pointer(&s.name[0])), uintptr(s.namelen))
+			if errno == unix.EINTR {
+				continue
+			}
+			if errno == unix.EAGAIN {
+				return false
+			}
+			if errno != 0 && s.err == nil {
+				s.err = errno
+			}
+			break
+		}
+	}
+	return true
+}
+
+// socketBuffer is the send and receive buffer size asked for first. The
+// kernel refuses sizes above what kern.ipc.maxsockbuf allows (about 1.8
+// MiB by default), so smaller sizes are tried down to minSocketBuffer.
+const (
+	socketBuffer    = 7 << 20
+	minSocketBuffer = 256 << 10
+)
+
+// setSockopts sets the socket buffers and, when one is set, the mark.
+func setSockopts(fd uintptr, mark uint32, markSet bool) error {
+	for _, opt := range []int{unix.SO_RCVBUF, unix.SO_SNDBUF} {
+		for size := socketBuffer; size >= minSocketBuffer; size /= 2 {
+			if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, opt, size); !errors.Is(err, unix.ENOBUFS) {
+				break
+			}
+		}
+	}
+	if markSet {
+		return setMark(fd, mark)
+	}
+	return nil
+}
+
+// setMark sets SO_USER_COOKIE, which ipfw and pf can match, as if_wg does
+// with its user-cookie.
+func setMark(fd uintptr, mark uint32) error {
+	return unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_USER_COOKIE, int(mark))
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package bindtest
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+
+	"github.com/wgbsd/wgbsd/internal/conn"
+)
+
+// QueueLen is how many datagrams a Bind holds before it drops new ones,
+// as a full socket buffer does.
+const QueueLen = 1024
+
+// BatchSize is the batch size a Bind reports.
+const BatchSize = 32
+
+// firstPort is the first port handed out for Open(0).
+const firstPort = 49152
+
+// Datagram is one datagram in flight.
+type Datagram struct {
+	From, To netip.AddrPort
+	Data     []byte
+}
+
+// Action is what a Fault decides for a datagram.
+type Action int
+
+const (
+	// Deliver delivers the datagram.
+	Deliver Action = iota
+	// Drop loses it.
+	Drop
+	// Duplicate delivers it twice.
+	Duplicate
+	// Hold keeps it until Release.
+	Hold
+)
+
+// A Fault decides what happens to each datagram. It runs with the
+// Network's lock held, so it must not call the Network or its Binds.
+type Fault func(d Datagram) Action
+
+// Network connects Binds by address.
+type Network struct {
+	mu       sync.Mutex
+	binds    map[netip.AddrPort]*Bind // by bound and by apparent address
+	fault    Fault
+	held     []Datagram
+	nextPort uint16
+}
+
+// NewNetwork returns an empty Network that delivers every datagram.
+func NewNetwork() *Network {
+	return &Network{binds: make(map[netip.AddrPort]*Bind), nextPort: firstPort}
+}
+
+// NewPair returns a Network with two Binds on 192.0.2.1 and 192.0.2.2
+// (TEST-NET-1), not yet open.
+func NewPair() (*Network, *Bind, *Bind) {
+	n := NewNetwork()
+	return n, n.NewBind(netip.MustParseAddr("192.0.2.1")), n.NewBind(netip.MustParseAddr("192.0.2.2"))
+}
+
+// SetFault installs f, or restores plain delivery when f is nil.
+func (n *Network) SetFault(f Fault) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.fault = f
+}
+
+// Release delivers the held datagrams, oldest first.
+func (n *Network) Release() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	held := n.held
+	n.held = nil
+	for _, d := range held {
+		n.deliver(d)
+	}
+}
+
+// Held returns how many datagrams are held.
+func (n *Network) Held() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.held)
+}
+
+// NewBind returns a closed Bind on addr. Binds on one address must use
+// different ports.
+func (n *Network) NewBind(addr netip.Addr) *Bind {
+	return &Bind{net: n, addr: addr}
+}
+
+// route applies the fault to a datagram; n.mu is held.
+func (n *Network) route(d Datagram) {
+	action := Deliver
+	if n.fault != nil {
+		action = n.fault(d)
+	}
+	switch action {
+	case Deliver:
+		n.deliver(d)
+	case Duplicate:
+		n.deliver(d)
+		n.deliver(Datagram{From: d.From, To: d.To, Data: append([]byte(nil), d.Data...)})
+	case Hold:
+		n.held = append(n.held, d)
+	}
+}
+
+// deliver queues a datagram at its destination, or drops it if there is
+// no such Bind or its queue is full; n.mu is held.
+func (n *Network) deliver(d Datagram) {
+	b := n.binds[d.To]
+	if b == nil {
+		return
+	}
+	select {
+	case b.inbox <- d:
+	default:
+	}
+}
+
+// Bind is an in-memory conn.Bind on a Network.
+type Bind struct {
+	net  *Network
+	addr netip.Addr
+
+	// The fields below are guarded by net.mu.
+	port   uint16
+	source netip.AddrPort // apparent source; zero for the bound address
+	inbox  chan Datagram
+	closed chan struct{}
+	mark   uint32
+}
+
+var _ conn.Bind = (*Bind)(nil)
+
+// Open implements conn.Bind. Port 0 picks a free port.
+func (b *Bind) Open(port uint16) (uint16, error) {
+	n := b.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if b.inbox != nil {
+		return 0, conn.ErrBindOpen
+	}
+	if port == 0 {
+		for port = n.nextPort; n.binds[netip.AddrPortFrom(b.addr, port)] != nil; port++ {
+		}
+		n.nextPort = port + 1
+	}
+	self := netip.AddrPortFrom(b.addr, port)
+	if n.binds[self] != nil {
+		return 0, fmt.Errorf("bindtest: cannot listen on %v: %w", self, syscall.EADDRINUSE)
+	}
+	b.port, b.inbox, b.closed = port, make(chan Datagram, QueueLen), make(chan struct{})
+	n.binds[self] = b
+	if b.source.IsValid() {
+		n.binds[b.source] = b
+	}
+	return port, nil
+}
+
+// Close implements conn.Bind.
+func (b *Bind) Close() error {
+	n := b.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if b.inbox == nil {
+		return nil
+	}
+	b.unregister()
+	close(b.closed)
+	b.inbox = nil
+	return nil
+}
+
+// unregister removes the Bind's addresses from the Network; net.mu is
+// held.
+func (b *Bind) unregister() {
+	for _, ap := range []netip.AddrPort{netip.AddrPortFrom(b.addr, b.port), b.source} {
+		if b.net.binds[ap] == b {
+			delete(b.net.binds, ap)
+		}
+	}
+}
+
+// Addr returns the address and port the Bind is bound to.
+func (b *Bind) Addr() netip.AddrPort {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	return netip.AddrPortFrom(b.addr, b.port)
+}
+
+// SetSource makes the Bind's datagrams appear to come from src, which
+// must not belong to another Bind, and makes datagrams sent to src reach
+// it. The zero AddrPort restores the bound address. This is what a peer
+// sees when the Bind's host roams or its NAT mapping changes.
+func (b *Bind) SetSource(src netip.AddrPort) {
+	n := b.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if b.source.IsValid() && n.binds[b.source] == b && b.source != netip.AddrPortFrom(b.addr, b.port) {
+		delete(n.binds, b.source)
+	}
+	b.source = src
+	if src.IsValid() && b.inbox != nil {
+		n.binds[src] = b
+	}
+}
+
+// Mark returns the mark last set with SetMark.
+func (b *Bind) Mark() uint32 {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	return b.mark
+}
+
+// ReceiveFuncs implements conn.Bind: one function, for all families.
+func (b *Bind) ReceiveFuncs() []conn.ReceiveFunc {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	if b.inbox == nil {
+		return nil
+	}
+	inbox, closed := b.inbox, b.closed
+	return []conn.ReceiveFunc{func(bufs [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
+		return receive(inbox, closed, bufs, sizes, eps)
+	}}
+}
+
+// receive waits for a datagram and returns as many as are queued.
+func receive(inbox chan Datagram, closed chan struct{}, bufs [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
+	var d Datagram
+	select {
+	case <-closed:
+		return 0, net.ErrClosed
+	case d = <-inbox:
+	}
+	n := 0
+	for {
+		sizes[n], eps[n] = copy(bufs[n], d.Data), conn.Endpoint{Dst: d.From}
+		if len(d.Data) > len(bufs[n]) {
+			sizes[n] = 0
+		}
+		n++
+		if n == len(bufs) {
+			return n, nil
+		}
+		select {
+		case d = <-inbox:
+		default:
+			return n, nil
+		}
+	}
+}
+
+// Send implements conn.Bind: it hands a copy of each datagram to the
+// Network.
+func (b *Bind) Send(bufs [][]byte, ep conn.Endpoint) error {
+	n := b.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if b.inbox == nil {
+		return net.ErrClosed
+	}
+	from := b.source
+	if !from.IsValid() {
+		from = netip.AddrPortFrom(b.addr, b.port)
+	}
+	to := netip.AddrPortFrom(ep.Dst.Addr().Unmap(), ep.Dst.Port())
+	for _, buf := range bufs {
+		n.route(Datagram{From: from, To: to, Data: append([]byte(nil), buf...)})
+	}
+	return nil
+}
+
+// SetMark implements conn.Bind; Mark reports the value.
+func (b *Bind) SetMark(mark uint32) error {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	b.mark = mark
+	return nil
+}
+
+// BatchSize implements conn.Bind.
+func (b *Bind) BatchSize() int { return BatchSize }

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package bindtest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/conn"
+)
+
+func open(t *testing.T, b *Bind, port uint16) uint16 {
+	t.Helper()
+	p, err := b.Open(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return p
+}
+
+func send(t *testing.T, b *Bind, to netip.AddrPort, payloads ...string) {
+	t.Helper()
+	bufs := make([][]byte, len(payloads))
+	for i, p := range payloads {
+		bufs[i] = []byte(p)
+	}
+	if err := b.Send(bufs, conn.Endpoint{Dst: to}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drain returns every datagram queued at b, with its sender, without
+// waiting for more.
+func drain(t *testing.T, b *Bind) (got []string, from []netip.AddrPort) {
+	t.Helper()
+	fn := b.ReceiveFuncs()[0]
+	bufs := make([][]byte, b.BatchSize())
+	for i := range bufs {
+		bufs[i] = make([]byte, 64)
+	}
+	sizes, eps := make([]int, len(bufs)), make([]conn.Endpoint, len(bufs))
+	for len(b.inbox) > 0 {
+		n, err := fn(bufs, sizes, eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			got = append(got, string(bufs[i][:sizes[i]]))
+			from = append(from, eps[i].Dst)
+		}
+	}
+	return got, from
+}
+
+func TestPairDelivers(t *testing.T) {
+	_, a, b := NewPair()
+	open(t, a, 51820)
+	bport := open(t, b, 0)
+	send(t, a, netip.AddrPortFrom(b.addr, bport), "one", "two", "three")
+	got, from := drain(t, b)
+	if fmt.Sprint(got) != "[one two three]" {
+		t.Fatalf("received %q", got)
+	}
+	for _, f := range from {
+		if f != netip.MustParseAddrPort("192.0.2.1:51820") {
+			t.Fatalf("from %v", f)
+		}
+	}
+}
+
+func TestSendCopies(t *testing.T) {
+	_, a, b := NewPair()
+	open(t, a, 0)
+	bport := open(t, b, 0)
+	buf := []byte("original")
+	if err := a.Send([][]byte{buf}, conn.Endpoint{Dst: netip.AddrPortFrom(b.addr, bport)}); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, "changed!")
+	if got, _ := drain(t, b); got[0] != "original" {
+		t.Fatalf("received %q", got[0])
+	}
+}
+
+func TestFaults(t *testing.T) {
+	n, a, b := NewPair()
+	open(t, a, 0)
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	actions := map[string]Action{"drop": Drop, "dup": Duplicate, "late": Hold}
+	n.SetFault(func(d Datagram) Action { return actions[string(d.Data)] })
+	send(t, a, to, "first", "drop", "late", "dup", "last")
+	if n.Held() != 1 {
+		t.Fatalf("%d held", n.Held())
+	}
+	n.Release()
+	if got, _ := drain(t, b); fmt.Sprint(got) != "[first dup dup last late]" {
+		t.Fatalf("received %q", got)
+	}
+	n.SetFault(nil)
+	send(t, a, to, "drop")
+	if got, _ := drain(t, b); fmt.Sprint(got) != "[drop]" {
+		t.Fatalf("received %q after clearing the fault", got)
+	}
+}
+
+func TestRoaming(t *testing.T) {
+	_, a, b := NewPair()
+	aport := open(t, a, 0)
+	bAddr := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	roamed := netip.MustParseAddrPort("198.51.100.7:40000")
+	a.SetSource(roamed)
+	send(t, a, bAddr, "from the new address")
+	if _, from := drain(t, b); from[0] != roamed {
+		t.Fatalf("from %v, want %v", from[0], roamed)
+	}
+	// Replies to the new address reach a, and so do those to the old.
+	send(t, b, roamed, "to the new address")
+	send(t, b, netip.AddrPortFrom(a.addr, aport), "to the bound address")
+	if got, _ := drain(t, a); fmt.Sprint(got) != "[to the new address to the bound address]" {
+		t.Fatalf("received %q", got)
+	}
+	a.SetSource(netip.AddrPort{})
+	send(t, b, roamed, "lost")
+	send(t, a, bAddr, "home")
+	if got, _ := drain(t, a); got != nil {
+		t.Fatalf("old roamed address still reaches a: %q", got)
+	}
+	if _, from := drain(t, b); from[0] != netip.AddrPortFrom(a.addr, aport) {
+		t.Fatalf("from %v after restoring", from[0])
+	}
+}
+
+func TestOpenClose(t *testing.T) {
+	n := NewNetwork()
+	addr := netip.MustParseAddr("192.0.2.9")
+	a, b := n.NewBind(addr), n.NewBind(addr)
+	port := open(t, a, 0)
+	if _, err := a.Open(0); !errors.Is(err, conn.ErrBindOpen) {
+		t.Fatalf("second Open: %v", err)
+	}
+	if _, err := b.Open(port); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Open on a taken port: %v", err)
+	}
+	if p := open(t, b, 0); p == port {
+		t.Fatalf("Open(0) gave the taken port %d", p)
+	}
+
+	fn := a.ReceiveFuncs()[0]
+	errc := make(chan error)
+	go func() {
+		buf := [][]byte{make([]byte, 8)}
+		_, err := fn(buf, make([]int, 1), make([]conn.Endpoint, 1))
+		errc <- err
+	}()
+	a.Close()
+	if err := <-errc; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("receive after Close: %v", err)
+	}
+	if err := a.Send([][]byte{nil}, conn.Endpoint{Dst: a.Addr()}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Send after Close: %v", err)
+	}
+	if a.ReceiveFuncs() != nil {
+		t.Fatal("closed Bind has ReceiveFuncs")
+	}
+	if p := open(t, a, port); p != port {
+		t.Fatalf("reopen got port %d", p)
+	}
+}
+
+func TestTruncatedAndMark(t *testing.T) {
+	_, a, b := NewPair()
+	open(t, a, 0)
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	send(t, a, to, string(make([]byte, 100)), "fits")
+	if got, _ := drain(t, b); got[0] != "" || got[1] != "fits" {
+		t.Fatalf("received %q", got)
+	}
+	if err := a.SetMark(7); err != nil || a.Mark() != 7 {
+		t.Fatalf("mark %d, %v", a.Mark(), err)
+	}
+}

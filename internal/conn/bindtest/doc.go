@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+// Package bindtest provides in-memory conn.Binds for engine tests: a
+// Network delivers datagrams between the Binds attached to it, with no
+// sockets and no goroutines of its own.
+//
+// A test can make the network misbehave the way real ones do. A Fault
+// function sees every datagram and decides to deliver, drop, duplicate
+// or hold it; held datagrams are delivered later, on Release, which
+// reorders them behind whatever was sent in between. SetSource changes
+// the address a Bind's datagrams appear to come from, as when a peer
+// roams or sits behind a NAT that rebinds, and replies to the new address
+// still reach it.
+package bindtest

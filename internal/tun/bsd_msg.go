@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package tun
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+)
+
+// Pure helpers for the FreeBSD adapter: the packet framing, the routing
+// socket messages and the answers of a few kernel queries. Like
+// bsd_abi.go, this file builds and is tested on every host.
+
+// afHeaderLen is the length of the address-family header that tun(4)
+// puts in front of every packet in TUNSIFHEAD mode.
+const afHeaderLen = 4
+
+// putAFHeader fills the 4 bytes at the start of b with the big-endian
+// address family of the IP packet that follows them. It fails for a
+// packet that is neither IPv4 nor IPv6.
+func putAFHeader(b []byte) bool {
+	if len(b) <= afHeaderLen {
+		return false
+	}
+	var af uint32
+	switch b[afHeaderLen] >> 4 {
+	case 4:
+		af = bsdAFInet
+	case 6:
+		af = bsdAFInet6
+	default:
+		return false
+	}
+	binary.BigEndian.PutUint32(b, af)
+	return true
+}
+
+// stripAFHeader turns the length of a read that began 4 bytes before the
+// packet into the packet's length. A read too short to hold the header
+// yields 0, which callers skip.
+func stripAFHeader(n int) int {
+	return max(n-afHeaderLen, 0)
+}
+
+// Offsets in the routing socket messages, from <net/if.h>. They are the
+// same on both ABIs: every field is fixed-size, and struct if_data, which
+// follows the 16-byte header of struct if_msghdr, holds only fixed-size
+// fields since FreeBSD 11.
+const (
+	rtmLenOff     = 0  // u_short ifm_msglen
+	rtmVersionOff = 2  // u_char ifm_version
+	rtmTypeOff    = 3  // u_char ifm_type
+	ifmFlagsOff   = 8  // int ifm_flags
+	ifmIndexOff   = 12 // u_short ifm_index
+	ifmMTUOff     = 24 // ifm_data.ifi_mtu: if_data at 16, then 8 bytes of u_char and u_short
+	ifanIndexOff  = 4  // u_short ifan_index
+	ifanWhatOff   = 22 // u_short ifan_what, after char ifan_name[IFNAMSIZ]
+)
+
+// parseRouteMessage reads one routing socket message. It reports the
+// state of an interface for RTM_IFINFO, and its destruction for
+// RTM_IFANNOUNCE; any other message yields ok == false.
+func parseRouteMessage(b []byte) (u linkUpdate, ok bool) {
+	if len(b) < rtmTypeOff+1 || b[rtmVersionOff] != rtmVersion {
+		return u, false
+	}
+	if n := int(binary.NativeEndian.Uint16(b[rtmLenOff:])); n < len(b) {
+		b = b[:n]
+	}
+	switch b[rtmTypeOff] {
+	case rtmIfInfo:
+		if len(b) < ifmMTUOff+4 {
+			return u, false
+		}
+		flags := binary.NativeEndian.Uint32(b[ifmFlagsOff:])
+		u.index = int(binary.NativeEndian.Uint16(b[ifmIndexOff:]))
+		u.up = flags&bsdIFFUp != 0
+		u.mtu = int(binary.NativeEndian.Uint32(b[ifmMTUOff:]))
+		return u, true
+	case rtmIfAnnounce:
+		if len(b) < ifanWhatOff+2 || binary.NativeEndian.Uint16(b[ifanWhatOff:]) != ifanDeparture {
+			return u, false
+		}
+		u.index = int(binary.NativeEndian.Uint16(b[ifanIndexOff:]))
+		u.gone = true
+		return u, true
+	}
+	return u, false
+}
+
+// nd6Flags returns the ND6 interface flags wgd wants, given the current
+// ones: no automatic link-local address and no duplicate address
+// detection. ND6_IFF_IFDISABLED is left alone: the kernel clears it by
+// itself when an address, fe80:: or other, is configured by hand.
+func nd6Flags(flags uint32) uint32 {
+	return flags&^nd6IFFAutoLinklocal | nd6IFFNoDAD
+}
+
+// openedBy parses the text tun(4) returns for SIOCGIFSTATUS,
+// "\tOpened by PID 1234\n", and returns the PID, or 0 when no process
+// holds the tun open.
+func openedBy(status string) int {
+	const prefix = "Opened by PID "
+	i := strings.Index(status, prefix)
+	if i < 0 {
+		return 0
+	}
+	rest := status[i+len(prefix):]
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	pid, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+// driverOf returns the driver part of the name the kernel reports for
+// IFDATA_DRIVERNAME: the driver name followed by the unit number, such as
+// "tun3" for a tun interface renamed to "wg0".
+func driverOf(s string) string {
+	s = cString([]byte(s))
+	return strings.TrimRight(s, "0123456789")
+}
+
+// driverNameMIB is the sysctl MIB that returns an interface's driver
+// name: net.link.generic.ifdata.<index>.drivername, that is CTL_NET,
+// PF_LINK, NETLINK_GENERIC, IFMIB_IFDATA, the index, IFDATA_DRIVERNAME.
+func driverNameMIB(index int) [6]int32 {
+	return [6]int32{4, 18, 0, 2, int32(index), 3}
+}

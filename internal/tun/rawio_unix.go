@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+//go:build linux || freebsd
+
+package tun
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// batchReader reads packets from a non-blocking tun descriptor through
+// the Go poller. One call reads until the kernel has no packet left or
+// the batch is full, so a busy tunnel costs one poller round trip per
+// batch. It keeps its arguments in fields and its callback in a field
+// bound once, so that a read allocates nothing. It serves one reader at a
+// time.
+type batchReader struct {
+	rc    syscall.RawConn
+	fn    func(fd uintptr) bool
+	bufs  [][]byte
+	sizes []int
+	start int
+	n     int
+	err   error
+}
+
+func newBatchReader(rc syscall.RawConn) *batchReader {
+	r := &batchReader{rc: rc}
+	r.fn = r.readFD
+	return r
+}
+
+// read reads packets into bufs[i][start:] and their lengths into
+// sizes[i]. Packets already read are returned before any error; the error
+// comes back on the next call.
+func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
+	r.bufs, r.sizes, r.start, r.n, r.err = bufs, sizes, start, 0, nil
+	err := r.rc.Read(r.fn)
+	n, rerr := r.n, r.err
+	r.bufs, r.sizes = nil, nil
+	switch {
+	case n > 0:
+		return n, nil
+	case err != nil:
+		return 0, err
+	}
+	return 0, rerr
+}
+
+func (r *batchReader) readFD(fd uintptr) bool {
+	for r.n < len(r.bufs) {
+		n, err := unix.Read(int(fd), r.bufs[r.n][r.start:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return r.n > 0
+		case err != nil:
+			r.err = err
+			return true
+		case n == 0:
+			r.err = io.EOF
+			return true
+		}
+		r.sizes[r.n] = n
+		r.n++
+	}
+	return true
+}
+
+// batchWriter writes packets to a tun descriptor through the Go poller,
+// the whole batch within one poller round trip. Like batchReader it
+// allocates nothing per call; writers come from a pool so that Write is
+// safe for concurrent use.
+type batchWriter struct {
+	rc      syscall.RawConn
+	fn      func(fd uintptr) bool
+	prepare func(pkt []byte) error
+	bufs    [][]byte
+	start   int
+	i       int
+	n       int
+	err     error
+}
+
+// errEmptyPacket reports a buffer with nothing after the offset.
+var errEmptyPacket = errors.New("tun: empty packet")
+
+// writerPool hands out batchWriters for one descriptor. prepare, when not
+// nil, is applied to each packet (from start on) before it is written; a
+// packet it fails is skipped.
+type writerPool struct {
+	pool sync.Pool
+}
+
+func newWriterPool(rc syscall.RawConn, prepare func(pkt []byte) error) *writerPool {
+	p := &writerPool{}
+	p.pool.New = func() any {
+		w := &batchWriter{rc: rc, prepare: prepare}
+		w.fn = w.writeFD
+		return w
+	}
+	return p
+}
+
+// write writes every bufs[i][start:] and returns the number of packets
+// the kernel accepted and the first error. A rejected packet does not
+// stop the others.
+func (p *writerPool) write(bufs [][]byte, start int) (int, error) {
+	w := p.pool.Get().(*batchWriter)
+	w.bufs, w.start, w.i, w.n, w.err = bufs, start, 0, 0, nil
+	err := w.rc.Write(w.fn)
+	n, werr := w.n, w.err
+	w.bufs = nil
+	p.pool.Put(w)
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+func (w *batchWriter) writeFD(fd uintptr) bool {
+	for ; w.i < len(w.bufs); w.i++ {
+		if len(w.bufs[w.i]) <= w.start {
+			w.fail(errEmptyPacket)
+			continue
+		}
+		pkt := w.bufs[w.i][w.start:]
+		if w.prepare != nil {
+			if err := w.prepare(pkt); err != nil {
+				w.fail(err)
+				continue
+			}
+		}
+		_, err := unix.Write(int(fd), pkt)
+		for err == unix.EINTR {
+			_, err = unix.Write(int(fd), pkt)
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			w.fail(err)
+		default:
+			w.n++
+		}
+	}
+	return true
+}
+
+// fail records the first error of the batch.
+func (w *batchWriter) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}

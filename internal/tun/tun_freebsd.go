@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package tun
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	bsdClonePath = "/dev/tun"
+	// batchSize is the largest batch a Device reads. tun(4) moves one
+	// packet per system call, so a batch only saves poller round trips
+	// and wake-ups.
+	batchSize = 64
+)
+
+// bsdDevice is a tun(4) interface in TUNSIFHEAD mode.
+type bsdDevice struct {
+	file    *os.File
+	rc      syscall.RawConn
+	reader  *batchReader
+	writers *writerPool
+	index   int
+
+	ctlMu sync.RWMutex // guards ctl against Close
+	ctl   int          // datagram socket for interface requests
+
+	nameMu sync.Mutex
+	name   string // last name seen, for when the descriptor is gone
+
+	sink   *eventSink
+	route  *os.File      // routing socket
+	done   chan struct{} // closed when the event goroutine has returned
+	closed atomic.Bool
+	once   sync.Once
+	err    error
+}
+
+// Create clones a tun(4) interface from /dev/tun and names it name (an
+// empty name keeps the kernel's tunN), with the given MTU (0 keeps the
+// kernel's default). If name belongs to a tun interface that no process
+// holds open, left behind by an earlier run, that interface is destroyed
+// first. Create refuses to touch an interface of any other kind.
+func Create(name string, mtu int) (Device, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	fd, err := unix.Open(bsdClonePath, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, cloneError(err)
+	}
+	assigned, err := tunName(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, ioctlError("read the name of the interface cloned from "+bsdClonePath, err)
+	}
+	if err := configure(fd, assigned, name); err != nil {
+		unix.Close(fd)
+		destroyQuietly(assigned)
+		return nil, err
+	}
+	dev, err := CreateFromFD(fd, mtu)
+	if err != nil {
+		destroyQuietly(cmp.Or(name, assigned))
+		return nil, err
+	}
+	return dev, nil
+}
+
+// destroyQuietly destroys a half-made interface after a failure that is
+// reported already.
+func destroyQuietly(name string) {
+	if ctl, err := openCtl(); err == nil {
+		destroyIf(ctl, name)
+		unix.Close(ctl)
+	}
+}
+
+// cloneError explains a failure to open /dev/tun. Cloning needs
+// privilege: without it devfs answers ENOENT, as if tun(4) were absent.
+func cloneError(err error) error {
+	if errors.Is(err, unix.ENOENT) && os.Geteuid() != 0 {
+		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", bsdClonePath, fs.ErrPermission)
+	}
+	jailed, _ := unix.SysctlUint32("security.jail.jailed")
+	return openError(bsdClonePath, noDeviceHint(jailed != 0), err)
+}
+
+// noDeviceHint says why /dev/tun may be missing.
+func noDeviceHint(jailed bool) string {
+	if jailed {
+		return "this jail cannot create tun(4) interfaces: it needs vnet, and a devfs ruleset that unhides tun*"
+	}
+	return "tun(4) is not available: load if_tuntap"
+}
+
+// configure puts a new interface into the mode wgd needs and names it.
+// Interfaces refuse a mode change once up, so it comes first.
+func configure(fd int, assigned, name string) error {
+	if err := ioctlInt(fd, ioc.tunSIFMode, bsdIFFBroadcast|bsdIFFMulticast); err != nil {
+		return ioctlError("take "+assigned+" out of point-to-point mode", err)
+	}
+	if err := disableND6(assigned); err != nil {
+		return ioctlError("turn off IPv6 link-local addresses and DAD on "+assigned, err)
+	}
+	if name == "" || name == assigned {
+		return nil
+	}
+	ctl, err := openCtl()
+	if err != nil {
+		return err
+	}
+	defer unix.Close(ctl)
+	return rename(ctl, assigned, name)
+}
+
+// rename names the interface from to. If to is taken, it is reclaimed
+// when it is a tun leftover, and the rename tried once more.
+func rename(ctl int, from, to string) error {
+	err := setIfName(ctl, from, to)
+	if errors.Is(err, unix.EEXIST) {
+		if err := reclaim(ctl, to); err != nil {
+			return err
+		}
+		err = setIfName(ctl, from, to)
+	}
+	if err != nil {
+		return ioctlError("rename "+from+" to "+to, err)
+	}
+	return nil
+}
+
+// reclaim destroys the interface name if it is a tun(4) interface that no
+// process holds open. A tun held open would make the destruction wait
+// for its owner, so that is refused, as is any other kind of interface.
+func reclaim(ctl int, name string) error {
+	index, err := ifIndex(ctl, name)
+	if errors.Is(err, unix.ENXIO) {
+		return nil // gone in the meantime
+	}
+	if err != nil {
+		return ioctlError("look up the existing interface "+name, err)
+	}
+	driver, err := ifDriver(index)
+	if err != nil {
+		return fmt.Errorf("tun: cannot tell what kind of interface %s is: %w", name, err)
+	}
+	if driver != bsdTunDriver {
+		return fmt.Errorf("%w: %s is a %s interface", ErrNameTaken, name, driver)
+	}
+	pid, err := tunOwner(ctl, name)
+	if err != nil {
+		return ioctlError("read the status of the existing interface "+name, err)
+	}
+	if pid != 0 {
+		return fmt.Errorf("%w: the tun interface %s is held open by process %d", ErrBusy, name, pid)
+	}
+	if err := destroyIf(ctl, name); err != nil {
+		return ioctlError("destroy the leftover interface "+name, err)
+	}
+	return nil
+}
+
+// CreateFromFD adopts fd, an open tun(4) descriptor such as one inherited
+// from the process that created it, and makes this process its controlling
+// process (TUNSIFPID). It sets the MTU unless mtu is 0. The Device owns fd
+// from then on, also when CreateFromFD fails; its Close destroys the
+// interface.
+func CreateFromFD(fd int, mtu int) (Device, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("tun: cannot make the descriptor non-blocking: %w", err)
+	}
+	d := &bsdDevice{file: os.NewFile(uintptr(fd), bsdClonePath), ctl: -1, sink: newEventSink(), done: make(chan struct{})}
+	if err := d.init(mtu); err != nil {
+		d.release()
+		return nil, err
+	}
+	// The first event is the state at creation; the channel has room.
+	d.resync()
+	go d.watch()
+	return d, nil
+}
+
+// init sets up everything but the event goroutine.
+func (d *bsdDevice) init(mtu int) error {
+	var err error
+	if d.rc, err = d.file.SyscallConn(); err != nil {
+		return fmt.Errorf("tun: %w", err)
+	}
+	d.reader, d.writers = newBatchReader(d.rc), newWriterPool(d.rc, addAFHeader)
+	var ioErr error
+	err = d.rc.Control(func(fd uintptr) {
+		if ioErr = ioctlPtr(int(fd), ioc.tunSIFPID, nil); ioErr != nil {
+			ioErr = ioctlError("become the controlling process of the tun", ioErr)
+			return
+		}
+		if ioErr = ioctlInt(int(fd), ioc.tunSIFHead, 1); ioErr != nil {
+			ioErr = ioctlError("turn on the address-family header of the tun", ioErr)
+			return
+		}
+		if d.name, ioErr = tunName(int(fd)); ioErr != nil {
+			ioErr = ioctlError("read the name of the tun", ioErr)
+		}
+	})
+	if err = errors.Join(err, ioErr); err != nil {
+		return err
+	}
+	if d.ctl, err = openCtl(); err != nil {
+		return err
+	}
+	if d.index, err = ifIndex(d.ctl, d.name); err != nil {
+		return ioctlError("read the index of "+d.name, err)
+	}
+	// Open the routing socket before reading the state, so that no
+	// change is missed.
+	rfd, err := unix.Socket(unix.AF_ROUTE, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.AF_UNSPEC)
+	if err != nil {
+		return fmt.Errorf("tun: cannot open a routing socket: %w", err)
+	}
+	d.route = os.NewFile(uintptr(rfd), "route")
+	if mtu > 0 {
+		return d.SetMTU(mtu)
+	}
+	return nil
+}
+
+// errAddressFamily reports a packet that is neither IPv4 nor IPv6.
+var errAddressFamily = errors.New("tun: packet is neither IPv4 nor IPv6")
+
+// addAFHeader fills in the address-family header in front of a packet.
+func addAFHeader(b []byte) error {
+	if !putAFHeader(b) {
+		return errAddressFamily
+	}
+	return nil
+}
+
+// watch reports every change on the Events channel until the Device is
+// closed.
+func (d *bsdDevice) watch() {
+	defer close(d.done)
+	defer close(d.sink.ch)
+	buf := make([]byte, 4096)
+	for {
+		n, err := d.route.Read(buf)
+		switch {
+		case errors.Is(err, unix.ENOBUFS):
+			// The kernel dropped messages; ask for the state.
+			if !d.resync() {
+				return
+			}
+			continue
+		case err != nil:
+			return
+		}
+		if u, ok := parseRouteMessage(buf[:n]); ok && u.index == d.index && !d.sink.apply(u) {
+			return
+		}
+	}
+}
+
+// resync reads the interface's state with ioctls and reports it.
+func (d *bsdDevice) resync() bool {
+	var flags uint32
+	err := d.withCtl(func(ctl int, name string) (err error) {
+		flags, err = ifFlags(ctl, name)
+		return err
+	})
+	if err != nil {
+		return !d.closed.Load()
+	}
+	mtu, _ := d.MTU()
+	return d.sink.apply(linkUpdate{index: d.index, up: flags&bsdIFFUp != 0, mtu: mtu})
+}
+
+// withCtl runs fn with the control socket and the interface's current
+// name, unless the Device is closed.
+func (d *bsdDevice) withCtl(fn func(ctl int, name string) error) error {
+	name := d.Name()
+	d.ctlMu.RLock()
+	defer d.ctlMu.RUnlock()
+	if d.ctl < 0 {
+		return os.ErrClosed
+	}
+	return fn(d.ctl, name)
+}
+
+// Name implements Device.
+func (d *bsdDevice) Name() string {
+	d.nameMu.Lock()
+	defer d.nameMu.Unlock()
+	var name string
+	var ioErr error
+	if err := d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) }); err == nil && ioErr == nil {
+		d.name = name
+	}
+	return d.name
+}
+
+// MTU implements Device.
+func (d *bsdDevice) MTU() (mtu int, err error) {
+	err = d.withCtl(func(ctl int, name string) (err error) {
+		mtu, err = ifMTU(ctl, name)
+		return err
+	})
+	if err != nil {
+		return 0, ioctlError("read the MTU of "+d.Name(), err)
+	}
+	return mtu, nil
+}
+
+// SetMTU implements Configurator.
+func (d *bsdDevice) SetMTU(mtu int) error {
+	err := d.withCtl(func(ctl int, name string) error { return setIfMTU(ctl, name, mtu) })
+	if err != nil {
+		return ioctlError(fmt.Sprintf("set the MTU of %s to %d", d.Name(), mtu), err)
+	}
+	return nil
+}
+
+// SetUp implements Configurator.
+func (d *bsdDevice) SetUp(up bool) error {
+	err := d.withCtl(func(ctl int, name string) error {
+		flags, err := ifFlags(ctl, name)
+		if err != nil {
+			return err
+		}
+		flags &^= bsdIFFUp
+		if up {
+			flags |= bsdIFFUp
+		}
+		return setIfFlags(ctl, name, flags)
+	})
+	if err != nil {
+		return ioctlError("bring "+d.Name()+" "+upDown(up), err)
+	}
+	return nil
+}
+
+// Read implements Device. tun(4) puts the address-family header in the
+// last 4 bytes of the headroom, where it is dropped.
+func (d *bsdDevice) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
+	if offset < Headroom {
+		return 0, ErrHeadroom
+	}
+	n, err := d.reader.read(bufs, sizes, offset-afHeaderLen)
+	if err != nil {
+		return 0, d.ioError("read from", err)
+	}
+	for i := range n {
+		sizes[i] = stripAFHeader(sizes[i])
+	}
+	return n, nil
+}
+
+// Write implements Device. The address-family header goes into the last
+// 4 bytes of the headroom.
+func (d *bsdDevice) Write(bufs [][]byte, offset int) (int, error) {
+	if offset < Headroom {
+		return 0, ErrHeadroom
+	}
+	n, err := d.writers.write(bufs, offset-afHeaderLen)
+	if err != nil {
+		return n, d.ioError("write to", err)
+	}
+	return n, nil
+}
+
+func (d *bsdDevice) ioError(op string, err error) error {
+	if d.closed.Load() {
+		return fmt.Errorf("tun: %s the device: %w", op, os.ErrClosed)
+	}
+	return fmt.Errorf("tun: %s %s: %w", op, d.Name(), err)
+}
+
+// BatchSize implements Device.
+func (d *bsdDevice) BatchSize() int { return batchSize }
+
+// Events implements Device.
+func (d *bsdDevice) Events() <-chan Event { return d.sink.ch }
+
+// File returns the tun descriptor; see FileDevice.
+func (d *bsdDevice) File() *os.File { return d.file }
+
+// Close implements Device: it closes the descriptor and destroys the
+// interface.
+func (d *bsdDevice) Close() error {
+	d.once.Do(func() {
+		name := d.Name()
+		d.closed.Store(true)
+		close(d.sink.closing)
+		d.err = d.file.Close()
+		d.route.Close()
+		<-d.done
+		d.ctlMu.Lock()
+		if err := destroyIf(d.ctl, name); err != nil && d.err == nil {
+			d.err = ioctlError("destroy "+name, err)
+		}
+		d.ctlMu.Unlock()
+		d.release()
+	})
+	return d.err
+}
+
+// release closes whatever init opened, once nothing else can use it.
+func (d *bsdDevice) release() {
+	d.ctlMu.Lock()
+	if d.ctl >= 0 {
+		unix.Close(d.ctl)
+		d.ctl = -1
+	}
+	d.ctlMu.Unlock()
+	if d.route != nil {
+		d.route.Close()
+	}
+	d.file.Close()
+}
