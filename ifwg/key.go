@@ -96,14 +96,42 @@ func (k Key) String() string {
 // ParseHexKey parses the 64-character lower- or upper-case hexadecimal form
 // of a key used by the UAPI text protocol.
 func ParseHexKey(s string) (Key, error) {
-	var k Key
 	if len(s) != 2*KeyLen {
 		return Key{}, fmt.Errorf("hex key has %d characters, want %d", len(s), 2*KeyLen)
 	}
-	if _, err := hex.Decode(k[:], []byte(s)); err != nil {
-		return Key{}, fmt.Errorf("invalid hex key: %w", err)
+	k, ok := parseHexKey(s)
+	if !ok {
+		return Key{}, errors.New("invalid hex key: not a hexadecimal digit")
 	}
 	return k, nil
+}
+
+// parseHexKey is ParseHexKey without an error value or an allocation.
+func parseHexKey(s string) (Key, bool) {
+	var k Key
+	if len(s) != 2*KeyLen {
+		return k, false
+	}
+	bad := byte(0)
+	for i := range k {
+		hi, lo := hexNibble(s[2*i]), hexNibble(s[2*i+1])
+		bad |= hi | lo
+		k[i] = hi<<4 | lo&0x0f
+	}
+	return k, bad&0xf0 == 0
+}
+
+// hexNibble returns the value of a hexadecimal digit, or 0xff.
+func hexNibble(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0xff
 }
 
 // Hex returns the 64-character lower-case hexadecimal form of the key, as

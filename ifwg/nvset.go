@@ -278,8 +278,8 @@ func keyFrom(b []byte, name string) (Key, error) {
 	return Key(b), nil
 }
 
-// SetError is an errno with the reason the kernel's semantics refuse a
-// SET request.
+// SetError is an errno with the reason a SET request (nvlist or UAPI) is
+// refused.
 type SetError struct {
 	Errno  syscall.Errno
 	Reason string

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,75 +36,22 @@ type SocketBackend struct {
 
 var _ Backend = (*SocketBackend)(nil)
 
-func (s *SocketBackend) dir() string {
-	if s.Dir == "" {
-		return DefaultSocketDir
-	}
-	return s.Dir
-}
-
-// Path returns the control socket path of the named interface.
-func (s *SocketBackend) Path(name string) string {
-	return filepath.Join(s.dir(), name+socketSuffix)
-}
-
-// dial connects to the named interface's socket as wg(8) checks for a
-// userspace interface: the path must be a socket; a refused connection
-// means a stale socket, which is removed. Both give an error matching
-// os.ErrNotExist. Names containing "/" are never userspace interfaces.
-func (s *SocketBackend) dial(name string) (net.Conn, error) {
-	if name == "" || strings.ContainsRune(name, '/') {
-		return nil, fmt.Errorf("interface %q: %w", name, os.ErrNotExist)
-	}
-	path := s.Path(name)
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode().Type() != os.ModeSocket {
-		return nil, fmt.Errorf("%s is not a socket: %w", path, os.ErrNotExist)
-	}
-	c, err := net.Dial("unix", path)
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("stale socket %s removed: %w", path, os.ErrNotExist)
-	}
-	return c, err
+// uapi returns the UAPI backend over the same directory, which also finds
+// and dials the sockets for the nvlist protocol.
+func (s *SocketBackend) uapi() *UAPIBackend {
+	return &UAPIBackend{Dir: s.Dir}
 }
 
 // Has reports whether the named interface has a live control socket, by
-// wg(8)'s rule: any connection error other than a refusal still counts.
+// wg(8)'s rule: a socket that does not refuse a connection. A refusing one
+// is stale and removed.
 func (s *SocketBackend) Has(name string) bool {
-	c, err := s.dial(name)
-	if c != nil {
-		c.Close()
-	}
-	return err == nil || !errors.Is(err, os.ErrNotExist)
+	return !strings.Contains(name, "/") && s.uapi().live(name)
 }
 
-// Interfaces lists the directory's "*.sock" entries that pass Has, in
-// directory order. A missing directory means no interfaces.
+// Interfaces lists the interfaces with live sockets, in directory order.
 func (s *SocketBackend) Interfaces() ([]string, error) {
-	f, err := os.Open(s.dir())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	entries, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e, socketSuffix)
-		if ok && name != "" && s.Has(name) {
-			names = append(names, name)
-		}
-	}
-	return names, nil
+	return s.uapi().Interfaces()
 }
 
 // errNoNVList reports a daemon that closed the connection on the nvlist
@@ -122,17 +67,7 @@ func (s *SocketBackend) Device(name string) (*Device, error) {
 		}
 		s.setUAPIOnly(name)
 	}
-	c, err := s.dial(name)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	d, err := UAPIGetDevice(c)
-	if err != nil {
-		return nil, err
-	}
-	d.Name = name
-	return d, nil
+	return s.uapi().Device(name)
 }
 
 // ConfigureDevice applies cfg to the named interface.
@@ -144,12 +79,7 @@ func (s *SocketBackend) ConfigureDevice(name string, cfg *Config) error {
 		}
 		s.setUAPIOnly(name)
 	}
-	c, err := s.dial(name)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return UAPIConfigureDevice(c, cfg)
+	return s.uapi().ConfigureDevice(name, cfg)
 }
 
 func (s *SocketBackend) isUAPIOnly(name string) bool {
@@ -174,7 +104,7 @@ type nvlistConn struct {
 }
 
 func (s *SocketBackend) nvlistDial(name string) (*nvlistConn, error) {
-	c, err := s.dial(name)
+	c, err := s.uapi().dial(name)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 package ifwg
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // UAPIGetRequest is the whole UAPI "get" request: the operation line and
@@ -26,10 +28,12 @@ const UAPIGetRequest = uapiGetLine + "\n\n"
 // the empty line. UpdateOnly, which wg(8) never sends, becomes
 // update_only=true right after public_key, where the server requires it.
 //
-// Endpoints are numeric, IPv6 in brackets with the scope as a zone: the
-// interface's name when the address is link-local and the index names an
-// interface, otherwise the index. An endpoint without an address is left
-// out. A nil c is the empty request.
+// Addresses are written as the C library's inet_ntop writes them (so an
+// IPv4-compatible IPv6 address ends in a dotted quad). Endpoints are
+// numeric, IPv6 in brackets with the scope as a zone: the interface's name
+// when the address is link-local and the index names an interface,
+// otherwise the index, as getnameinfo writes it. An endpoint without an
+// address is left out. A nil c is the empty request.
 func MarshalUAPISet(c *Config) ([]byte, error) {
 	b := append([]byte(uapiSetLine), '\n')
 	if c == nil {
@@ -115,22 +119,52 @@ func appendUAPISetPeer(b []byte, p *PeerConfig) ([]byte, error) {
 func ParseUAPIGetReply(r io.Reader) (*Device, error) {
 	br := uapiBufReader(r)
 	p := uapiGetParser{dev: &Device{}, errno: -1}
-	var buf []byte
+	var long []byte
 	for {
-		line, err := readUAPILine(br, buf)
+		line, err := readUAPILineInPlace(br, &long)
 		if err != nil {
 			return nil, uapiReplyReadErr(err)
 		}
-		buf = line[:0]
 		if len(line) == 0 {
 			return p.finish()
 		}
-		key, value, ok := strings.Cut(string(line), "=")
+		// The parser keeps nothing of the text it is given (keys become
+		// arrays, addresses netip values, error texts copies), so the
+		// line is looked at where it lies, without a copy.
+		key, value, ok := strings.Cut(unsafe.String(unsafe.SliceData(line), len(line)), "=")
 		if !ok {
 			return nil, uapiProtocolErr("get reply line without '='")
 		}
 		if err := p.line(key, value); err != nil {
 			return nil, err
+		}
+	}
+}
+
+// readUAPILineInPlace is readUAPILine returning, when it can, the line
+// inside r's buffer: valid only until the next read from r. A line longer
+// than r's buffer is assembled in *long.
+func readUAPILineInPlace(r *bufio.Reader, long *[]byte) ([]byte, error) {
+	frag, err := r.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return frag[:len(frag)-1], nil
+	case !errors.Is(err, bufio.ErrBufferFull):
+		return frag, err
+	}
+	buf := append((*long)[:0], frag...)
+	for {
+		frag, err := r.ReadSlice('\n')
+		if len(buf)+len(frag) > maxUAPILine {
+			return nil, errUAPILineTooLong
+		}
+		buf = append(buf, frag...)
+		*long = buf
+		switch {
+		case err == nil:
+			return buf[:len(buf)-1], nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return buf, err
 		}
 	}
 }
@@ -151,14 +185,68 @@ func uapiReplyReadErr(err error) error {
 type uapiGetParser struct {
 	dev   *Device
 	errno int64 // -1 while no errno line was seen
+	// keys and prefixes are arenas that preshared keys and allowed IPs
+	// are carved from, so that a large reply costs few allocations.
+	keys      []Key
+	prefixes  []netip.Prefix
+	peerStart int // index in prefixes of the current peer's first
+	// Peers are collected in fixed-size chunks and copied once into
+	// Device.Peers at the end, instead of regrowing one slice.
+	done  [][]Peer
+	cur   []Peer
+	count int
 }
+
+// peerChunk is the number of peers per chunk.
+const peerChunk = 512
 
 // peer returns the peer the last public_key line started, or nil.
 func (p *uapiGetParser) peer() *Peer {
-	if len(p.dev.Peers) == 0 {
+	if len(p.cur) == 0 {
 		return nil
 	}
-	return &p.dev.Peers[len(p.dev.Peers)-1]
+	return &p.cur[len(p.cur)-1]
+}
+
+// addPeer starts a new peer.
+func (p *uapiGetParser) addPeer(k Key) {
+	if len(p.cur) == cap(p.cur) {
+		if p.cur != nil {
+			p.done = append(p.done, p.cur)
+		}
+		p.cur = make([]Peer, 0, min(peerChunk, 4<<len(p.done)))
+	}
+	p.cur = append(p.cur, Peer{PublicKey: k})
+	p.count++
+}
+
+// peers returns every peer in order, in one slice.
+func (p *uapiGetParser) peers() []Peer {
+	if len(p.done) == 0 {
+		return p.cur
+	}
+	all := make([]Peer, 0, p.count)
+	for _, c := range p.done {
+		all = append(all, c...)
+	}
+	return append(all, p.cur...)
+}
+
+// endPeer gives the current peer the allowed IPs collected for it.
+func (p *uapiGetParser) endPeer() {
+	if peer := p.peer(); peer != nil && len(p.prefixes) > p.peerStart {
+		peer.AllowedIPs = p.prefixes[p.peerStart:len(p.prefixes):len(p.prefixes)]
+	}
+	p.peerStart = len(p.prefixes)
+}
+
+// newKey stores k in the key arena and returns a pointer to it.
+func (p *uapiGetParser) newKey(k Key) *Key {
+	if len(p.keys) == cap(p.keys) {
+		p.keys = make([]Key, 0, min(256, 4+2*p.count))
+	}
+	p.keys = append(p.keys, k)
+	return &p.keys[len(p.keys)-1]
 }
 
 // line interprets one key=value line.
@@ -172,21 +260,41 @@ func (p *uapiGetParser) line(key, value string) error {
 		p.errno = int64(n)
 		return nil
 	case uapiPublicKey:
-		k, err := ParseHexKey(value)
+		k, ok := parseHexKey(value)
+		if !ok {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		p.endPeer()
+		p.addPeer(k)
+		return nil
+	}
+	peer := p.peer()
+	if peer == nil {
+		return parseUAPIDeviceLine(p.dev, key, value)
+	}
+	switch key {
+	case uapiPresharedKey:
+		k, ok := parseHexKey(value)
+		if !ok {
+			return uapiProtocolErr("invalid %s in get reply", key)
+		}
+		peer.PresharedKey = p.newKey(k)
+		return nil
+	case uapiAllowedIP:
+		pfx, err := parseUAPIReplyPrefix(value)
 		if err != nil {
 			return uapiProtocolErr("invalid %s in get reply", key)
 		}
-		p.dev.Peers = append(p.dev.Peers, Peer{PublicKey: k})
+		p.prefixes = append(p.prefixes, pfx)
 		return nil
 	}
-	if peer := p.peer(); peer != nil {
-		return parseUAPIPeerLine(peer, key, value)
-	}
-	return parseUAPIDeviceLine(p.dev, key, value)
+	return parseUAPIPeerLine(peer, key, value)
 }
 
 // finish checks the status and completes the device.
 func (p *uapiGetParser) finish() (*Device, error) {
+	p.endPeer()
+	p.dev.Peers = p.peers()
 	switch {
 	case p.errno < 0:
 		return nil, uapiProtocolErr("get reply without errno")
@@ -204,8 +312,8 @@ func (p *uapiGetParser) finish() (*Device, error) {
 func parseUAPIDeviceLine(d *Device, key, value string) error {
 	switch key {
 	case uapiPrivateKey:
-		k, err := ParseHexKey(value)
-		if err != nil {
+		k, ok := parseHexKey(value)
+		if !ok {
 			return uapiProtocolErr("invalid %s in get reply", key)
 		}
 		d.PrivateKey = &k
@@ -230,18 +338,8 @@ func parseUAPIDeviceLine(d *Device, key, value string) error {
 func parseUAPIPeerLine(p *Peer, key, value string) error {
 	var err error
 	switch key {
-	case uapiPresharedKey:
-		var k Key
-		if k, err = ParseHexKey(value); err == nil {
-			p.PresharedKey = &k
-		}
 	case uapiEndpoint:
 		p.Endpoint, err = parseUAPIReplyEndpoint(value)
-	case uapiAllowedIP:
-		var pfx netip.Prefix
-		if pfx, err = parseUAPIReplyPrefix(value); err == nil {
-			p.AllowedIPs = append(p.AllowedIPs, pfx)
-		}
 	case uapiProtocolVersion:
 		// wg(8) does not read it, so a value it would not parse is
 		// ignored rather than refused.
@@ -260,18 +358,13 @@ func parseUAPIPeerLine(p *Peer, key, value string) error {
 // parseUAPIPeerNumber interprets the numeric peer keys of a get reply.
 func parseUAPIPeerNumber(p *Peer, key, value string) error {
 	var max uint64
-	var dst func(uint64)
 	switch key {
 	case uapiKeepalive:
-		max, dst = math.MaxUint16, func(v uint64) { p.PersistentKeepalive = uint16(v) }
-	case uapiHandshakeSec:
-		max, dst = math.MaxInt64, func(v uint64) { p.LastHandshake.Sec = int64(v) }
-	case uapiHandshakeNsec:
-		max, dst = math.MaxInt64, func(v uint64) { p.LastHandshake.Nsec = int64(v) }
-	case uapiRxBytes:
-		max, dst = math.MaxUint64, func(v uint64) { p.RxBytes = v }
-	case uapiTxBytes:
-		max, dst = math.MaxUint64, func(v uint64) { p.TxBytes = v }
+		max = math.MaxUint16
+	case uapiHandshakeSec, uapiHandshakeNsec:
+		max = math.MaxInt64
+	case uapiRxBytes, uapiTxBytes:
+		max = math.MaxUint64
 	default:
 		return nil
 	}
@@ -279,7 +372,18 @@ func parseUAPIPeerNumber(p *Peer, key, value string) error {
 	if !ok {
 		return errors.New("invalid number")
 	}
-	dst(v)
+	switch key {
+	case uapiKeepalive:
+		p.PersistentKeepalive = uint16(v)
+	case uapiHandshakeSec:
+		p.LastHandshake.Sec = int64(v)
+	case uapiHandshakeNsec:
+		p.LastHandshake.Nsec = int64(v)
+	case uapiRxBytes:
+		p.RxBytes = v
+	case uapiTxBytes:
+		p.TxBytes = v
+	}
 	return nil
 }
 

@@ -49,7 +49,7 @@ func TestUAPIGetReplyMatchesWg(t *testing.T) {
 			stdout, stderr, wgErr := runWg(wg, "show", srv.name, "dump")
 			d, err := ParseUAPIGetReply(strings.NewReader(tc.reply))
 			if wgErr != nil {
-				checkWgSameError(t, stderr, err)
+				checkWgSameError(t, "Unable to access interface: ", stderr, err)
 				return
 			}
 			if err != nil {
@@ -63,11 +63,35 @@ func TestUAPIGetReplyMatchesWg(t *testing.T) {
 	}
 }
 
+// TestUAPISetReplyMatchesWg answers `wg set` from a fake daemon with each
+// set reply and checks that wg(8) fails exactly when ParseUAPISetReply
+// does, with the same errno.
+func TestUAPISetReplyMatchesWg(t *testing.T) {
+	testenv.RequireRoot(t)
+	wg := testenv.RequireTool(t, "WGBSD_WG", "wg")
+	for _, tc := range uapiSetReplyCases() {
+		if tc.wgDiffers {
+			continue
+		}
+		t.Run(strings.ReplaceAll(tc.reply, "\n", `\n`), func(t *testing.T) {
+			srv := startUAPIFake(t, func([]byte) []byte { return []byte(tc.reply) })
+			_, stderr, wgErr := runWg(wg, "set", srv.name, "listen-port", "1")
+			err := ParseUAPISetReply(strings.NewReader(tc.reply))
+			switch {
+			case wgErr != nil:
+				checkWgSameError(t, "Unable to modify interface: ", stderr, err)
+			case err != nil:
+				t.Errorf("wg(8) accepted the reply, the parser failed: %v", err)
+			}
+		})
+	}
+}
+
 // checkWgSameError checks that the parser failed with the error wg(8)
-// reported as "Unable to access interface: <strerror>".
-func checkWgSameError(t *testing.T, stderr string, err error) {
+// reported as prefix and strerror.
+func checkWgSameError(t *testing.T, prefix, stderr string, err error) {
 	t.Helper()
-	msg, ok := strings.CutPrefix(strings.TrimSpace(stderr), "Unable to access interface: ")
+	msg, ok := strings.CutPrefix(strings.TrimSpace(stderr), prefix)
 	if !ok {
 		t.Fatalf("wg(8) failed with %q", stderr)
 	}

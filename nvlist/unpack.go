@@ -37,7 +37,7 @@ func UnpackWithFlags(data []byte, flags int) (*List, error) {
 		return nil, &Error{Op: "unpack", Offset: -1, Errno: syscall.EINVAL,
 			Reason: fmt.Sprintf("invalid list flags %#x", flags)}
 	}
-	d := decoder{buf: data, frames: make([]frame, 0, 8)}
+	d := decoder{buf: data, frames: make([]frame, 0, 4)}
 	d.budget = len(data) / listHeaderSize
 	top, err := d.run(uint8(flags))
 	if err != nil {

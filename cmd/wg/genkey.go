@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -32,7 +31,7 @@ func generate(e *env, args []string, gen func() (ifwg.Key, error)) int {
 		return 1
 	}
 	if stdoutWorldAccessible(e) {
-		fmt.Fprintf(e.stderr, "Warning: writing to world accessible file.\n"+
+		fmt.Fprint(e.stderr, "Warning: writing to world accessible file.\n"+
 			"Consider setting the umask to 077 and trying again.\n")
 	}
 	k, err := gen()
@@ -92,8 +91,8 @@ func readPubkeyInput(r io.Reader) (ifwg.Key, string) {
 	return k, ""
 }
 
-// trailingGarbage reads r to its end and reports whether it holds
-// anything but white space and NUL bytes.
+// trailingGarbage reads r up to its end, or a read error, and reports
+// whether it holds anything but white space and NUL bytes.
 func trailingGarbage(r io.Reader) bool {
 	var buf [512]byte
 	for {
@@ -102,9 +101,6 @@ func trailingGarbage(r io.Reader) bool {
 			if c != 0 && !isCSpace(c) {
 				return true
 			}
-		}
-		if errors.Is(err, io.EOF) {
-			return false
 		}
 		if err != nil {
 			return false

@@ -76,7 +76,7 @@ func (g gaiError) permanent() bool {
 const servicesFile = "/etc/services"
 
 // The retry schedule of endpoint resolution, in microseconds: the first
-// wait, the factor applied after each wait (as 6/5), and the largest wait.
+// wait and the largest; each wait is 6/5 of the one before.
 const (
 	firstRetryWait = 1000000
 	maxRetryWait   = 20000000
@@ -494,8 +494,10 @@ type addrPolicy struct {
 	precedence, label int
 }
 
-// policyTable is RFC 6724's default policy table, longest prefixes first.
-var policyTable = []addrPolicy{
+// rfc6724Policy is RFC 6724's default policy table, longest prefixes
+// first. FreeBSD's libc takes the kernel's table, which is this one when
+// IPv6 is configured.
+var rfc6724Policy = []addrPolicy{
 	{netip.MustParsePrefix("::1/128"), 50, 0},
 	{netip.MustParsePrefix("::ffff:0:0/96"), 35, 4},
 	{netip.MustParsePrefix("::/96"), 1, 3},
@@ -506,6 +508,28 @@ var policyTable = []addrPolicy{
 	{netip.MustParsePrefix("fc00::/7"), 3, 13},
 	{netip.MustParsePrefix("::/0"), 40, 1},
 }
+
+// glibcPolicy is glibc's built-in table (RFC 3484's precedences with a
+// few more labels), used without /etc/gai.conf: unlike RFC 6724 it puts
+// unique local IPv6 addresses before IPv4.
+var glibcPolicy = []addrPolicy{
+	{netip.MustParsePrefix("::1/128"), 50, 0},
+	{netip.MustParsePrefix("::ffff:0:0/96"), 10, 4},
+	{netip.MustParsePrefix("::/96"), 20, 3},
+	{netip.MustParsePrefix("2001::/32"), 40, 7},
+	{netip.MustParsePrefix("2002::/16"), 30, 2},
+	{netip.MustParsePrefix("fec0::/10"), 40, 5},
+	{netip.MustParsePrefix("fc00::/7"), 40, 6},
+	{netip.MustParsePrefix("::/0"), 40, 1},
+}
+
+// policyTable is the host C library's default policy table.
+var policyTable = func() []addrPolicy {
+	if runtime.GOOS == "linux" {
+		return glibcPolicy
+	}
+	return rfc6724Policy
+}()
 
 // policyOf returns the precedence and label of an address, IPv4 taken as
 // IPv4-mapped IPv6.
@@ -547,7 +571,8 @@ type destination struct {
 }
 
 // sortDestinations orders a hostname's addresses as getaddrinfo does, by
-// RFC 6724's destination address selection: reachable ones first, then
+// RFC 6724's destination address selection with the C library's default
+// policy table: reachable ones first, then
 // matching scope, matching label, higher precedence, smaller scope and,
 // among IPv6 addresses, the longest prefix shared with the source;
 // otherwise the order is kept.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -543,8 +544,14 @@ type errnoReader struct{ errno syscall.Errno }
 func (r errnoReader) Read([]byte) (int, error) { return 0, r.errno }
 
 // TestSortDestinations checks the order a hostname's addresses are tried
-// in, as getaddrinfo sorts them (RFC 6724).
+// in, as getaddrinfo sorts them (RFC 6724 with the C library's table).
 func TestSortDestinations(t *testing.T) {
+	// glibc's table puts unique local addresses before IPv4, RFC 6724's
+	// (FreeBSD's) after.
+	ulaOrV4 := "192.0.2.1"
+	if runtime.GOOS == "linux" {
+		ulaOrV4 = "fd00::1"
+	}
 	cases := []struct {
 		name    string
 		addrs   []string
@@ -555,7 +562,7 @@ func TestSortDestinations(t *testing.T) {
 		{"no IPv6 loopback", []string{"127.0.0.1", "::1"}, map[string]string{"127.0.0.1": "127.0.0.1"}, "127.0.0.1"},
 		{"unreachable IPv6", []string{"2001:db8::1", "192.0.2.1"}, map[string]string{"192.0.2.1": "10.0.0.5"}, "192.0.2.1"},
 		{"reachable IPv6", []string{"192.0.2.1", "2001:db8::1"}, map[string]string{"192.0.2.1": "10.0.0.5", "2001:db8::1": "2001:db8::5"}, "2001:db8::1"},
-		{"IPv4 before ULA", []string{"fd00::1", "192.0.2.1"}, map[string]string{"192.0.2.1": "10.0.0.5", "fd00::1": "fd00::5"}, "192.0.2.1"},
+		{"ULA and IPv4", []string{"192.0.2.1", "fd00::1"}, map[string]string{"192.0.2.1": "10.0.0.5", "fd00::1": "fd00::5"}, ulaOrV4},
 		{"matching scope", []string{"2001:db8::1", "fe80::1"}, map[string]string{"2001:db8::1": "fe80::5", "fe80::1": "fe80::5"}, "fe80::1"},
 		{"longest prefix", []string{"2001:db8:1::1", "2001:db8:2::1"}, map[string]string{"2001:db8:1::1": "2001:db8:2::5", "2001:db8:2::1": "2001:db8:2::5"}, "2001:db8:2::1"},
 		{"none reachable keeps order", []string{"2001:db8::1", "192.0.2.1"}, nil, "2001:db8::1"},

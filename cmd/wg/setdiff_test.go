@@ -383,6 +383,59 @@ func TestSyncconfDiffNewer(t *testing.T) {
 	})
 }
 
+// sdHosts is the hosts file of TestSetDiffHostnames: names with IPv4 and
+// IPv6 addresses in either order, some reachable and some not.
+const sdHosts = "127.0.0.1 localhost\n::1 localhost\n10.0.0.7 dual\n2001:db8::7 dual\n" +
+	"fd00::8 ula\n10.0.0.8 ula\n2001:db8::9 v6first\n10.0.0.9 v6first\n10.0.0.10 v4only\n2001:db8::11 v6only\n"
+
+// sdIsolateScript runs a command in the namespaces unshare made: it
+// mounts $1 over /etc/hosts, brings lo up with 10.0.0.1/24 and fd00::1/64
+// and runs the rest of the arguments.
+const sdIsolateScript = `mount --bind "$1" /etc/hosts && ip link set lo up && ip addr add 10.0.0.1/24 dev lo &&
+ip -6 addr add fd00::1/64 dev lo nodad && shift && exec "$@"`
+
+// TestSetDiffHostnames compares which address of a hostname each wg
+// picks, in new mount and network namespaces where the test controls
+// /etc/hosts and the routes: both sort the addresses as getaddrinfo
+// does.
+func TestSetDiffHostnames(t *testing.T) {
+	r := newSDRunner(t)
+	unshare := testenv.RequireTool(t, "", "unshare")
+	testenv.RequireTool(t, "", "ip")
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte(sdHosts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(t.TempDir(), "wg.conf")
+	if err := os.WriteFile(conf, []byte("[Peer]\nPublicKey = "+tPub1+"\nEndpoint = dual:51820\n[Peer]\nPublicKey = "+tPub2+
+		"\nEndpoint = [localhost]:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cases [][]string
+	for _, h := range []string{"localhost:5", "[localhost]:5", "dual:5", "ula:5", "v6first:5", "v4only:5", "v6only:5", "localhost:domain"} {
+		cases = append(cases, []string{"set", "{if}", "peer", tPub1, "endpoint", h})
+	}
+	cases = append(cases, []string{"setconf", "{if}", conf})
+	for _, args := range cases {
+		var res [2]sdResult
+		for i, bin := range []string{r.theirs, r.ours} {
+			s := startFakeServer(t, nil)
+			full := []string{"-m", "-n", "sh", "-c", sdIsolateScript, "sh", hosts, bin}
+			for _, a := range args {
+				full = append(full, strings.ReplaceAll(a, "{if}", s.Name()))
+			}
+			out, errOut, code := runWG(t, unshare, "", []string{"WG_ENDPOINT_RESOLUTION_RETRIES=0"}, full...)
+			res[i] = sdResult{out, errOut, code, s.Requests()}
+		}
+		sdInvocations.Add(1)
+		if diff := sdDescribe(res[0], res[1]); diff != "" {
+			t.Errorf("wg %q differs from Debian's:\n%s", args, diff)
+		} else if res[0].code != 0 {
+			t.Errorf("wg %q failed in the namespace: %s", args, res[0].stderr)
+		}
+	}
+}
+
 // sdDeliberate is a command line on which we differ from Debian's wg on
 // purpose, with what each does.
 type sdDeliberate struct {
