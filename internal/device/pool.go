@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package device
+
+import (
+	"net/netip"
+	"sync"
+)
+
+// element is one packet on its way through the engine, in a buffer with
+// headroom for the transport header and tail room for padding and the tag,
+// so that every step works in place.
+//
+// On the send path the IP packet sits at buf[bufferHeadroom:][:size];
+// sealing writes the header into the headroom and the tag after the padded
+// plaintext. On the receive path the datagram sits at buf[:size] and
+// opening leaves the plaintext at buf[bufferHeadroom:], exactly where the
+// TUN writes from.
+type element struct {
+	buf  []byte // the whole buffer, len(buf) == cap(buf)
+	size int    // the packet's length (see above)
+
+	// src is the source of a received datagram; on the send path it is
+	// unused.
+	src netip.AddrPort
+	// plain is the length of the opened plaintext, -1 when opening failed.
+	plain   int
+	counter uint64
+
+	// next links staged elements of a peer.
+	next *element
+}
+
+// elementPool is a bounded pool of elements. At most limit elements are
+// out at once; get blocks while the pool is exhausted, which pushes back
+// on the reader feeding the engine instead of growing memory. The free
+// elements themselves live in a sync.Pool, so the garbage collector
+// reclaims them while the engine is idle.
+type elementPool struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	out     int
+	limit   int
+	size    int // buffer size of new elements
+	closed  bool
+	storage sync.Pool
+}
+
+// init prepares p for elements of size bytes, at most limit at once.
+func (p *elementPool) init(size, limit int) {
+	p.cond.L = &p.mu
+	p.size = size
+	p.limit = limit
+}
+
+// setSize changes the buffer size of the elements handed out from now on;
+// elements of another size are reallocated as they come back.
+func (p *elementPool) setSize(size int) {
+	p.mu.Lock()
+	p.size = size
+	p.mu.Unlock()
+}
+
+// bufferSize returns the current buffer size.
+func (p *elementPool) bufferSize() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.size
+}
+
+// getN fills elems with len(elems) elements, blocking while the pool is
+// exhausted. It returns false, with no elements taken, once the pool is
+// closed.
+func (p *elementPool) getN(elems []*element) bool {
+	p.mu.Lock()
+	for !p.closed && p.out+len(elems) > p.limit {
+		p.cond.Wait()
+	}
+	if p.closed {
+		p.mu.Unlock()
+		return false
+	}
+	p.out += len(elems)
+	size := p.size
+	p.mu.Unlock()
+	for i := range elems {
+		elems[i] = p.fetch(size)
+	}
+	return true
+}
+
+// tryGet returns an element without blocking, or nil when the pool is
+// exhausted or closed.
+func (p *elementPool) tryGet() *element {
+	p.mu.Lock()
+	if p.closed || p.out >= p.limit {
+		p.mu.Unlock()
+		return nil
+	}
+	p.out++
+	size := p.size
+	p.mu.Unlock()
+	return p.fetch(size)
+}
+
+// fetch takes a free element with a buffer of size bytes.
+func (p *elementPool) fetch(size int) *element {
+	e, _ := p.storage.Get().(*element)
+	if e == nil {
+		e = new(element)
+	}
+	if len(e.buf) != size {
+		e.buf = make([]byte, size)
+	}
+	return e
+}
+
+// put returns e to the pool.
+func (p *elementPool) put(e *element) {
+	*e = element{buf: e.buf}
+	p.storage.Put(e)
+	p.mu.Lock()
+	p.out--
+	wake := p.out+MaxBatchSize >= p.limit
+	p.mu.Unlock()
+	if wake {
+		p.cond.Broadcast()
+	}
+}
+
+// close wakes every waiter and makes further gets fail.
+func (p *elementPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
+// outstanding returns how many elements are out.
+func (p *elementPool) outstanding() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out
+}
+
+// bufferSizeFor returns the buffer size that carries packets of the given
+// MTU with headroom and tail room, at least MinBufferSize.
+func bufferSizeFor(mtu int) int {
+	n := bufferHeadroom + mtu + bufferTailroom
+	n = (n + 1023) &^ 1023
+	return min(max(n, MinBufferSize), MaxBufferSize)
+}
+
+// poolLimit returns how many elements of size bytes fit in budget,
+// within sane bounds.
+func poolLimit(size, budget int) int {
+	return min(max(budget/size, 4*MaxBatchSize), 8192)
+}

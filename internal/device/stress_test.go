@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package device
+
+import (
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestStressConfigureDuringTraffic changes the configuration in every way
+// while packets flow both ways, looking for races and deadlocks (run it
+// with -race). Packets may be lost; nothing may hang or panic.
+func TestStressConfigureDuringTraffic(t *testing.T) {
+	goroutineLeakCheck(t)
+	tp := newPair(t)
+	tp.a.log.silence()
+	tp.b.log.silence()
+	send(t, tp.a, tp.b, false, "warm up")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, dir := range [][2]*testHost{{tp.a, tp.b}, {tp.b, tp.a}} {
+		from, to := dir[0], dir[1]
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = from.tun.Inject(packet(from, to, i%2 == 0, "stress"))
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-to.tun.Written():
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	extra := newKey(t).PublicKey()
+	for i := range 60 {
+		h, other := tp.a, tp.b
+		if i%2 == 1 {
+			h, other = tp.b, tp.a
+		}
+		err := h.dev.Configure(func(tx *ConfigTx) error {
+			p := tx.Peer(other.pub)
+			switch i % 6 {
+			case 0:
+				p.SetPersistentKeepalive(uint16(i%3) * 5)
+			case 1:
+				tx.SetPrivateKey(h.key) // no change
+				p.SetPresharedKey([32]byte{})
+			case 2:
+				if err := p.AddAllowedIP(netip.MustParsePrefix("10.77.0.0/16")); err != nil {
+					return err
+				}
+				p.RemoveAllowedIP(netip.MustParsePrefix("10.77.0.0/16"))
+			case 3:
+				e, err := tx.CreatePeer(extra)
+				if err != nil {
+					return err
+				}
+				e.SetEndpoint(netip.MustParseAddrPort("192.0.2.200:1"))
+				tx.RemovePeer(extra)
+			case 4:
+				p.SetEndpoint(other.bind.local())
+			case 5:
+				return tx.SetUserCookie(uint32(i))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = h.dev.Snapshot()
+		if i%10 == 9 {
+			if err := h.dev.Down(); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.dev.Up(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tp.clock.Advance(time.Second)
+	}
+	close(stop)
+	wg.Wait()
+}
