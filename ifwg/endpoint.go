@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 )
 
@@ -67,6 +69,26 @@ func (e Endpoint) AddrPort() netip.AddrPort {
 		a = a.WithZone(strconv.FormatUint(uint64(e.ScopeID), 10))
 	}
 	return netip.AddrPortFrom(a, e.Port)
+}
+
+// ZoneName returns the text of the endpoint's IPv6 scope as getnameinfo(3)
+// writes it: the interface's name for a link-local unicast or multicast
+// address (on FreeBSD also an interface-local multicast one) when an
+// interface has that index, otherwise the index in decimal; "" when there
+// is no scope.
+func (e Endpoint) ZoneName() string {
+	if e.ScopeID == 0 || !e.Addr.Is6() {
+		return ""
+	}
+	a := e.Addr
+	named := a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		(runtime.GOOS == "freebsd" && a.IsInterfaceLocalMulticast())
+	if named && e.ScopeID <= 1<<31-1 {
+		if ifi, err := net.InterfaceByIndex(int(e.ScopeID)); err == nil {
+			return ifi.Name
+		}
+	}
+	return strconv.FormatUint(uint64(e.ScopeID), 10)
 }
 
 // String returns the endpoint as host:port, with IPv6 in brackets and a

@@ -17,7 +17,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"runtime"
 	"strconv"
 )
 
@@ -91,22 +90,11 @@ func uapiBufReader(r io.Reader) *bufio.Reader {
 // with io.EOF. A line longer than maxUAPILine gives errUAPILineTooLong
 // after at most maxUAPILine bytes have been read.
 func readUAPILine(r *bufio.Reader, buf []byte) ([]byte, error) {
-	buf = buf[:0]
-	for {
-		frag, err := r.ReadSlice('\n')
-		if len(buf)+len(frag) > maxUAPILine {
-			return nil, errUAPILineTooLong
-		}
-		buf = append(buf, frag...)
-		switch {
-		case err == nil:
-			return buf[:len(buf)-1], nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return buf, err
-		}
+	line, err := readUAPILineInPlace(r, &buf)
+	if errors.Is(err, errUAPILineTooLong) {
+		return nil, err
 	}
+	return append(buf[:0], line...), err
 }
 
 // appendUAPILine appends "key=value\n".
@@ -157,7 +145,7 @@ func formatUAPIEndpoint(e Endpoint, libc bool) string {
 		return e.Addr.String() + ":" + port
 	}
 	host := uapiIPv6String(e.Addr, libc)
-	if z := uapiZoneName(e); z != "" {
+	if z := e.ZoneName(); z != "" {
 		host += "%" + z
 	}
 	return "[" + host + "]:" + port
@@ -186,26 +174,6 @@ func appendUAPIPrefix(b []byte, p netip.Prefix) []byte {
 	}
 	b = append(b, '/')
 	return strconv.AppendInt(b, int64(p.Bits()), 10)
-}
-
-// uapiZoneName returns the zone text of the endpoint's scope, as
-// getnameinfo writes it: the interface's name for a link-local address
-// (and, on FreeBSD, an interface-local multicast one) when an interface
-// has that index, otherwise the index in decimal; "" when there is no
-// scope.
-func uapiZoneName(e Endpoint) string {
-	if e.ScopeID == 0 || !e.Addr.Is6() {
-		return ""
-	}
-	a := e.Addr
-	named := a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		(runtime.GOOS == "freebsd" && a.IsInterfaceLocalMulticast())
-	if named && e.ScopeID <= 1<<31-1 {
-		if ifi, err := net.InterfaceByIndex(int(e.ScopeID)); err == nil {
-			return ifi.Name
-		}
-	}
-	return strconv.FormatUint(uint64(e.ScopeID), 10)
 }
 
 // uapiEndpointOf returns the Endpoint of an address and port, turning the

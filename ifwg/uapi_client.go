@@ -147,6 +147,8 @@ func ParseUAPIGetReply(r io.Reader) (*Device, error) {
 func readUAPILineInPlace(r *bufio.Reader, long *[]byte) ([]byte, error) {
 	frag, err := r.ReadSlice('\n')
 	switch {
+	case len(frag) > maxUAPILine:
+		return nil, errUAPILineTooLong
 	case err == nil:
 		return frag[:len(frag)-1], nil
 	case !errors.Is(err, bufio.ErrBufferFull):

@@ -8,7 +8,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/netip"
 	"runtime"
 	"strconv"
@@ -215,7 +214,7 @@ func appendEndpoint(b []byte, e ifwg.Endpoint) []byte {
 	} else {
 		b = append(b, '[')
 		b = appendIPv6(b, e.Addr.As16())
-		if z := zoneText(e); z != "" {
+		if z := e.ZoneName(); z != "" {
 			b = append(b, '%')
 			b = append(b, z...)
 		}
@@ -223,25 +222,6 @@ func appendEndpoint(b []byte, e ifwg.Endpoint) []byte {
 	}
 	b = append(b, ':')
 	return strconv.AppendUint(b, uint64(e.Port), 10)
-}
-
-// zoneText returns the scope of an IPv6 endpoint as getnameinfo(3) writes
-// it: the interface's name for a link-local unicast or multicast address
-// (on FreeBSD also interface-local multicast) when an interface has that
-// index, otherwise the index in decimal; "" without a scope.
-func zoneText(e ifwg.Endpoint) string {
-	if e.ScopeID == 0 {
-		return ""
-	}
-	a := e.Addr
-	named := a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		(runtime.GOOS == "freebsd" && a.IsInterfaceLocalMulticast())
-	if named && e.ScopeID <= 1<<31-1 {
-		if ifi, err := net.InterfaceByIndex(int(e.ScopeID)); err == nil {
-			return ifi.Name
-		}
-	}
-	return strconv.FormatUint(uint64(e.ScopeID), 10)
 }
 
 // appendPrefix appends an allowed IP as wg(8) writes it: the address as
