@@ -27,8 +27,8 @@ LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
 .PHONY: all build binaries completions test test-deps lint fmt vet staticcheck \
-	lint-sh lint-man cross install install-bin install-completions install-rc \
-	install-man uninstall clean
+	lint-sh lint-man cross demo install install-bin install-completions \
+	install-rc install-man uninstall clean
 
 all: binaries completions
 
@@ -38,6 +38,7 @@ build:
 binaries:
 	mkdir -p ${BUILDDIR}
 	${GO} build -trimpath -ldflags "${LDFLAGS}" -o ${BUILDDIR}/wg ./cmd/wg
+	${GO} build -trimpath -ldflags "${LDFLAGS}" -o ${BUILDDIR}/wgd ./cmd/wgd
 
 completions:
 	${GO} run ./cmd/wg/internal/gencompletion -o ${BUILDDIR}/completion
@@ -75,6 +76,11 @@ lint-sh:
 lint-man:
 	for p in ${MAN5} ${MAN8}; do ${MANDOC} -Tlint -Wwarning man/$$p || exit 1; done
 
+# demo (Linux, root): two network namespaces, a wgd in each configured with
+# our wg from wg-quick-style files, ping and a transfer across, wg show.
+demo:
+	GO="${GO}" bash demo/demo.sh
+
 cross:
 	for a in ${CROSS_ARCHS}; do \
 		echo "build GOOS=freebsd GOARCH=$$a"; \
@@ -87,6 +93,8 @@ install: install-bin install-completions install-rc install-man
 install-bin: binaries
 	install -d -m 0755 ${DESTDIR}${BINDIR}
 	install -m 0555 ${BUILDDIR}/wg ${DESTDIR}${BINDIR}/wg
+	install -d -m 0755 ${DESTDIR}${SBINDIR}
+	install -m 0555 ${BUILDDIR}/wgd ${DESTDIR}${SBINDIR}/wgd
 
 install-completions: completions
 	install -d -m 0755 ${DESTDIR}${BASHCOMPDIR} ${DESTDIR}${ZSHCOMPDIR}
@@ -110,7 +118,7 @@ install-man:
 	done
 
 uninstall:
-	rm -f ${DESTDIR}${BINDIR}/wg
+	rm -f ${DESTDIR}${BINDIR}/wg ${DESTDIR}${SBINDIR}/wgd
 	rm -f ${DESTDIR}${BASHCOMPDIR}/wg ${DESTDIR}${ZSHCOMPDIR}/_wg
 	rm -f ${DESTDIR}${RCDIR}/wireguard
 	for p in ${MAN5} ${MAN8}; do rm -f ${DESTDIR}${MANDIR}/man$${p##*.}/$$p; done

@@ -26,15 +26,15 @@ const lastHandshakeLen = 16
 func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 	l := nvlist.New()
 	if d.ListenPort != 0 {
-		l.AddNumber(nvListenPort, uint64(d.ListenPort))
+		l.AddNumber(NVListenPort, uint64(d.ListenPort))
 	}
 	if d.FwMark != 0 {
-		l.AddNumber(nvUserCookie, uint64(d.FwMark))
+		l.AddNumber(NVUserCookie, uint64(d.FwMark))
 	}
 	if d.PublicKey != nil {
-		l.AddBinary(nvPublicKey, keyBytes(*d.PublicKey))
+		l.AddBinary(NVPublicKey, keyBytes(*d.PublicKey))
 		if privileged && d.PrivateKey != nil {
-			l.AddBinary(nvPrivateKey, keyBytes(*d.PrivateKey))
+			l.AddBinary(NVPrivateKey, keyBytes(*d.PrivateKey))
 		}
 	}
 	if len(d.Peers) > 0 {
@@ -46,7 +46,7 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 			}
 			peers[i] = p
 		}
-		l.AddNVListArray(nvPeers, peers)
+		l.AddNVListArray(NVPeers, peers)
 	}
 	if err := l.Err(); err != nil {
 		return nil, fmt.Errorf("failed to build get reply: %w", err)
@@ -56,28 +56,28 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 
 func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 	l := nvlist.New()
-	l.AddBinary(nvPublicKey, keyBytes(p.PublicKey))
+	l.AddBinary(NVPublicKey, keyBytes(p.PublicKey))
 	if privileged {
 		var psk Key
 		if p.PresharedKey != nil {
 			psk = *p.PresharedKey
 		}
-		l.AddBinary(nvPresharedKey, keyBytes(psk))
+		l.AddBinary(NVPresharedKey, keyBytes(psk))
 	}
 	if p.Endpoint.IsValid() {
 		sa, err := p.Endpoint.MarshalSockaddr()
 		if err != nil {
 			return nil, err
 		}
-		l.AddBinary(nvEndpoint, sa)
+		l.AddBinary(NVEndpoint, sa)
 	}
 	hs := make([]byte, lastHandshakeLen)
 	binary.LittleEndian.PutUint64(hs, uint64(p.LastHandshake.Sec))
 	binary.LittleEndian.PutUint64(hs[8:], uint64(p.LastHandshake.Nsec))
-	l.AddBinary(nvLastHandshakeTime, hs)
-	l.AddNumber(nvKeepalive, uint64(p.PersistentKeepalive))
-	l.AddNumber(nvRxBytes, p.RxBytes)
-	l.AddNumber(nvTxBytes, p.TxBytes)
+	l.AddBinary(NVLastHandshakeTime, hs)
+	l.AddNumber(NVKeepalive, uint64(p.PersistentKeepalive))
+	l.AddNumber(NVRxBytes, p.RxBytes)
+	l.AddNumber(NVTxBytes, p.TxBytes)
 	if len(p.AllowedIPs) > 0 {
 		aips := make([]*nvlist.List, len(p.AllowedIPs))
 		for i, pfx := range p.AllowedIPs {
@@ -85,15 +85,15 @@ func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 			addr := pfx.Addr()
 			if addr.Is4() {
 				b := addr.As4()
-				a.AddBinary(nvIPv4, b[:])
+				a.AddBinary(NVIPv4, b[:])
 			} else {
 				b := addr.As16()
-				a.AddBinary(nvIPv6, b[:])
+				a.AddBinary(NVIPv6, b[:])
 			}
-			a.AddNumber(nvCIDR, uint64(pfx.Bits()))
+			a.AddNumber(NVCIDR, uint64(pfx.Bits()))
 			aips[i] = a
 		}
-		l.AddNVListArray(nvAllowedIPs, aips)
+		l.AddNVListArray(NVAllowedIPs, aips)
 	}
 	return l, nil
 }
@@ -107,19 +107,19 @@ func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 // Unknown keys are ignored.
 func DecodeGet(l *nvlist.List) (*Device, error) {
 	d := &Device{}
-	if v, ok := l.Number(nvListenPort); ok && v <= math.MaxUint16 {
+	if v, ok := l.Number(NVListenPort); ok && v <= math.MaxUint16 {
 		d.ListenPort = uint16(v)
 	}
-	if v, ok := l.Number(nvUserCookie); ok && v <= math.MaxUint32 {
+	if v, ok := l.Number(NVUserCookie); ok && v <= math.MaxUint32 {
 		d.FwMark = uint32(v)
 	}
-	if b, ok := l.Binary(nvPublicKey); ok && len(b) == KeyLen {
+	if b, ok := l.Binary(NVPublicKey); ok && len(b) == KeyLen {
 		d.PublicKey = Ptr(Key(b))
 	}
-	if b, ok := l.Binary(nvPrivateKey); ok && len(b) == KeyLen {
+	if b, ok := l.Binary(NVPrivateKey); ok && len(b) == KeyLen {
 		d.PrivateKey = Ptr(Key(b))
 	}
-	peers, ok := l.NVListArray(nvPeers)
+	peers, ok := l.NVListArray(NVPeers)
 	if !ok {
 		return d, nil
 	}
@@ -136,29 +136,29 @@ func DecodeGet(l *nvlist.List) (*Device, error) {
 
 func decodeGetPeer(l *nvlist.List) (Peer, error) {
 	var p Peer
-	if b, ok := l.Binary(nvPublicKey); ok && len(b) == KeyLen {
+	if b, ok := l.Binary(NVPublicKey); ok && len(b) == KeyLen {
 		p.PublicKey = Key(b)
 	}
-	if b, ok := l.Binary(nvPresharedKey); ok && len(b) == KeyLen {
+	if b, ok := l.Binary(NVPresharedKey); ok && len(b) == KeyLen {
 		p.PresharedKey = Ptr(Key(b))
 	}
-	if v, ok := l.Number(nvKeepalive); ok && v <= math.MaxUint16 {
+	if v, ok := l.Number(NVKeepalive); ok && v <= math.MaxUint16 {
 		p.PersistentKeepalive = uint16(v)
 	}
-	if b, ok := l.Binary(nvEndpoint); ok {
+	if b, ok := l.Binary(NVEndpoint); ok {
 		if e, err := UnmarshalSockaddr(b); err == nil {
 			p.Endpoint = e
 		}
 	}
-	p.RxBytes, _ = l.Number(nvRxBytes)
-	p.TxBytes, _ = l.Number(nvTxBytes)
-	if b, ok := l.Binary(nvLastHandshakeTime); ok && len(b) == lastHandshakeLen {
+	p.RxBytes, _ = l.Number(NVRxBytes)
+	p.TxBytes, _ = l.Number(NVTxBytes)
+	if b, ok := l.Binary(NVLastHandshakeTime); ok && len(b) == lastHandshakeLen {
 		p.LastHandshake = Timespec{
 			Sec:  int64(binary.LittleEndian.Uint64(b)),
 			Nsec: int64(binary.LittleEndian.Uint64(b[8:])),
 		}
 	}
-	aips, ok := l.NVListArray(nvAllowedIPs)
+	aips, ok := l.NVListArray(NVAllowedIPs)
 	if !ok {
 		return p, nil
 	}
@@ -175,18 +175,18 @@ func decodeGetPeer(l *nvlist.List) (Peer, error) {
 }
 
 func decodeGetAllowedIP(l *nvlist.List) (netip.Prefix, bool, error) {
-	cidr, ok := l.Number(nvCIDR)
+	cidr, ok := l.Number(NVCIDR)
 	if !ok {
 		return netip.Prefix{}, false, nil
 	}
 	var addr netip.Addr
 	var maxBits uint64
-	if b, ok := l.Binary(nvIPv4); ok {
+	if b, ok := l.Binary(NVIPv4); ok {
 		if len(b) != 4 {
 			return netip.Prefix{}, false, fmt.Errorf("ipv4 of %d bytes", len(b))
 		}
 		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
-	} else if b, ok := l.Binary(nvIPv6); ok {
+	} else if b, ok := l.Binary(NVIPv6); ok {
 		if len(b) != 16 {
 			return netip.Prefix{}, false, fmt.Errorf("ipv6 of %d bytes", len(b))
 		}

@@ -14,10 +14,10 @@ import (
 
 func peerList(f func(p *nvlist.List)) *nvlist.List {
 	p := nvlist.New()
-	p.AddBinary(nvPublicKey, keyBytes(vPeer1))
+	p.AddBinary(NVPublicKey, keyBytes(vPeer1))
 	f(p)
 	l := nvlist.New()
-	l.AddNVListArray(nvPeers, []*nvlist.List{p})
+	l.AddNVListArray(NVPeers, []*nvlist.List{p})
 	return l
 }
 
@@ -25,7 +25,7 @@ func aipList(f func(a *nvlist.List)) *nvlist.List {
 	return peerList(func(p *nvlist.List) {
 		a := nvlist.New()
 		f(a)
-		p.AddNVListArray(nvAllowedIPs, []*nvlist.List{a})
+		p.AddNVListArray(NVAllowedIPs, []*nvlist.List{a})
 	})
 }
 
@@ -37,45 +37,45 @@ func TestDecodeSetErrors(t *testing.T) {
 	}{
 		{"listen-port too large", func() *nvlist.List {
 			l := nvlist.New()
-			l.AddNumber(nvListenPort, 65536)
+			l.AddNumber(NVListenPort, 65536)
 			return l
 		}(), syscall.EINVAL},
 		{"user-cookie too large", func() *nvlist.List {
 			l := nvlist.New()
-			l.AddNumber(nvUserCookie, math.MaxUint32+1)
+			l.AddNumber(NVUserCookie, math.MaxUint32+1)
 			return l
 		}(), syscall.EINVAL},
 		{"private-key short", func() *nvlist.List {
 			l := nvlist.New()
-			l.AddBinary(nvPrivateKey, make([]byte, 31))
+			l.AddBinary(NVPrivateKey, make([]byte, 31))
 			return l
 		}(), syscall.EINVAL},
 		{"peer without public-key", func() *nvlist.List {
 			p := nvlist.New()
-			p.AddBool(nvRemove, true)
+			p.AddBool(NVRemove, true)
 			l := nvlist.New()
-			l.AddNVListArray(nvPeers, []*nvlist.List{p})
+			l.AddNVListArray(NVPeers, []*nvlist.List{p})
 			return l
 		}(), syscall.EINVAL},
-		{"endpoint too long", peerList(func(p *nvlist.List) { p.AddBinary(nvEndpoint, make([]byte, 29)) }), syscall.EINVAL},
-		{"preshared-key long", peerList(func(p *nvlist.List) { p.AddBinary(nvPresharedKey, make([]byte, 33)) }), syscall.EINVAL},
-		{"keepalive too large", peerList(func(p *nvlist.List) { p.AddNumber(nvKeepalive, 65536) }), syscall.EINVAL},
+		{"endpoint too long", peerList(func(p *nvlist.List) { p.AddBinary(NVEndpoint, make([]byte, 29)) }), syscall.EINVAL},
+		{"preshared-key long", peerList(func(p *nvlist.List) { p.AddBinary(NVPresharedKey, make([]byte, 33)) }), syscall.EINVAL},
+		{"keepalive too large", peerList(func(p *nvlist.List) { p.AddNumber(NVKeepalive, 65536) }), syscall.EINVAL},
 		{"unknown allowed-ip flag", aipList(func(a *nvlist.List) {
-			a.AddNumber(nvFlags, 2)
-			a.AddNumber(nvCIDR, 8)
-			a.AddBinary(nvIPv4, []byte{10, 0, 0, 0})
+			a.AddNumber(NVFlags, 2)
+			a.AddNumber(NVCIDR, 8)
+			a.AddBinary(NVIPv4, []byte{10, 0, 0, 0})
 		}), syscall.EOPNOTSUPP},
 		{"cidr 33", aipList(func(a *nvlist.List) {
-			a.AddNumber(nvCIDR, 33)
-			a.AddBinary(nvIPv4, []byte{10, 0, 0, 0})
+			a.AddNumber(NVCIDR, 33)
+			a.AddBinary(NVIPv4, []byte{10, 0, 0, 0})
 		}), syscall.EINVAL},
 		{"cidr 129", aipList(func(a *nvlist.List) {
-			a.AddNumber(nvCIDR, 129)
-			a.AddBinary(nvIPv6, make([]byte, 16))
+			a.AddNumber(NVCIDR, 129)
+			a.AddBinary(NVIPv6, make([]byte, 16))
 		}), syscall.EINVAL},
 		{"ipv4 of 16 bytes", aipList(func(a *nvlist.List) {
-			a.AddNumber(nvCIDR, 8)
-			a.AddBinary(nvIPv4, make([]byte, 16))
+			a.AddNumber(NVCIDR, 8)
+			a.AddBinary(NVIPv4, make([]byte, 16))
 		}), syscall.EINVAL},
 	}
 	for _, tt := range tests {
@@ -91,22 +91,22 @@ func TestDecodeSetErrors(t *testing.T) {
 
 func TestDecodeSetIgnores(t *testing.T) {
 	l := nvlist.New()
-	l.AddString(nvListenPort, "51820") // wrong type: ignored
-	l.AddBool(nvReplacePeers, false)   // false: no-op
+	l.AddString(NVListenPort, "51820") // wrong type: ignored
+	l.AddBool(NVReplacePeers, false)   // false: no-op
 	l.AddNumber("jc", 4)               // unknown key: ignored
 	p := nvlist.New()
-	p.AddBinary(nvPublicKey, keyBytes(vPeer1))
-	p.AddBinary(nvEndpoint, []byte{16, 1, 0, 1}) // AF_UNIX: no usable endpoint
+	p.AddBinary(NVPublicKey, keyBytes(vPeer1))
+	p.AddBinary(NVEndpoint, []byte{16, 1, 0, 1}) // AF_UNIX: no usable endpoint
 	noCIDR := nvlist.New()
-	noCIDR.AddBinary(nvIPv4, []byte{10, 0, 0, 1})
+	noCIDR.AddBinary(NVIPv4, []byte{10, 0, 0, 1})
 	noAddr := nvlist.New()
-	noAddr.AddNumber(nvCIDR, 8)
+	noAddr.AddNumber(NVCIDR, 8)
 	both := nvlist.New()
-	both.AddNumber(nvCIDR, 8)
-	both.AddBinary(nvIPv6, make([]byte, 16))
-	both.AddBinary(nvIPv4, []byte{10, 1, 2, 3}) // ipv4 wins
-	p.AddNVListArray(nvAllowedIPs, []*nvlist.List{noCIDR, noAddr, both})
-	l.AddNVListArray(nvPeers, []*nvlist.List{p})
+	both.AddNumber(NVCIDR, 8)
+	both.AddBinary(NVIPv6, make([]byte, 16))
+	both.AddBinary(NVIPv4, []byte{10, 1, 2, 3}) // ipv4 wins
+	p.AddNVListArray(NVAllowedIPs, []*nvlist.List{noCIDR, noAddr, both})
+	l.AddNVListArray(NVPeers, []*nvlist.List{p})
 	cfg, err := DecodeSet(l)
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +125,8 @@ func TestDecodeSetIgnores(t *testing.T) {
 
 func TestDecodeSetRemoveIgnoresTheRest(t *testing.T) {
 	l := peerList(func(p *nvlist.List) {
-		p.AddBool(nvRemove, true)
-		p.AddNumber(nvKeepalive, 1<<40) // would be EINVAL, but remove comes first
+		p.AddBool(NVRemove, true)
+		p.AddNumber(NVKeepalive, 1<<40) // would be EINVAL, but remove comes first
 	})
 	cfg, err := DecodeSet(l)
 	if err != nil || !cfg.Peers[0].Remove || cfg.Peers[0].PersistentKeepalive != nil {
@@ -136,15 +136,15 @@ func TestDecodeSetRemoveIgnoresTheRest(t *testing.T) {
 
 func TestDecodeGetLeniency(t *testing.T) {
 	l := nvlist.New()
-	l.AddNumber(nvListenPort, 70000)            // out of range: ignored
-	l.AddNumber(nvUserCookie, math.MaxUint32+1) // out of range: ignored
-	l.AddBinary(nvPublicKey, make([]byte, 31))  // wrong size: ignored
+	l.AddNumber(NVListenPort, 70000)            // out of range: ignored
+	l.AddNumber(NVUserCookie, math.MaxUint32+1) // out of range: ignored
+	l.AddBinary(NVPublicKey, make([]byte, 31))  // wrong size: ignored
 	p := nvlist.New()
-	p.AddBinary(nvPublicKey, keyBytes(vPeer1))
-	p.AddBinary(nvEndpoint, make([]byte, 16)) // family 0: ignored
-	p.AddBinary(nvLastHandshakeTime, make([]byte, 12))
-	p.AddNumber(nvKeepalive, 65536)
-	l.AddNVListArray(nvPeers, []*nvlist.List{p})
+	p.AddBinary(NVPublicKey, keyBytes(vPeer1))
+	p.AddBinary(NVEndpoint, make([]byte, 16)) // family 0: ignored
+	p.AddBinary(NVLastHandshakeTime, make([]byte, 12))
+	p.AddNumber(NVKeepalive, 65536)
+	l.AddNVListArray(NVPeers, []*nvlist.List{p})
 	d, err := DecodeGet(l)
 	if err != nil {
 		t.Fatal(err)
@@ -157,8 +157,8 @@ func TestDecodeGetLeniency(t *testing.T) {
 	}
 
 	bad := aipList(func(a *nvlist.List) {
-		a.AddBinary(nvIPv4, []byte{10, 0, 0, 0})
-		a.AddNumber(nvCIDR, 33)
+		a.AddBinary(NVIPv4, []byte{10, 0, 0, 0})
+		a.AddNumber(NVCIDR, 33)
 	})
 	if _, err := DecodeGet(bad); err == nil {
 		t.Error("cidr 33 accepted in a GET reply")
@@ -178,8 +178,8 @@ func TestEncodeSetRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peers, _ := l.NVListArray(nvPeers)
-	if peers[0].Exists(nvEndpoint) {
+	peers, _ := l.NVListArray(NVPeers)
+	if peers[0].Exists(NVEndpoint) {
 		t.Error("empty endpoint encoded")
 	}
 }

@@ -27,16 +27,16 @@ var ErrUpdateOnly = errors.New("update-only has no nvlist encoding")
 func EncodeSet(c *Config) (*nvlist.List, error) {
 	l := nvlist.New()
 	if c.PrivateKey != nil {
-		l.AddBinary(nvPrivateKey, keyBytes(*c.PrivateKey))
+		l.AddBinary(NVPrivateKey, keyBytes(*c.PrivateKey))
 	}
 	if c.ListenPort != nil {
-		l.AddNumber(nvListenPort, uint64(*c.ListenPort))
+		l.AddNumber(NVListenPort, uint64(*c.ListenPort))
 	}
 	if c.FwMark != nil {
-		l.AddNumber(nvUserCookie, uint64(*c.FwMark))
+		l.AddNumber(NVUserCookie, uint64(*c.FwMark))
 	}
 	if c.ReplacePeers {
-		l.AddBool(nvReplacePeers, true)
+		l.AddBool(NVReplacePeers, true)
 	}
 	if len(c.Peers) > 0 {
 		peers := make([]*nvlist.List, len(c.Peers))
@@ -47,7 +47,7 @@ func EncodeSet(c *Config) (*nvlist.List, error) {
 			}
 			peers[i] = p
 		}
-		l.AddNVListArray(nvPeers, peers)
+		l.AddNVListArray(NVPeers, peers)
 	}
 	if err := l.Err(); err != nil {
 		return nil, fmt.Errorf("failed to build set request: %w", err)
@@ -60,25 +60,25 @@ func encodeSetPeer(pc *PeerConfig) (*nvlist.List, error) {
 		return nil, ErrUpdateOnly
 	}
 	l := nvlist.New()
-	l.AddBinary(nvPublicKey, keyBytes(pc.PublicKey))
+	l.AddBinary(NVPublicKey, keyBytes(pc.PublicKey))
 	if pc.PresharedKey != nil {
-		l.AddBinary(nvPresharedKey, keyBytes(*pc.PresharedKey))
+		l.AddBinary(NVPresharedKey, keyBytes(*pc.PresharedKey))
 	}
 	if pc.PersistentKeepalive != nil {
-		l.AddNumber(nvKeepalive, uint64(*pc.PersistentKeepalive))
+		l.AddNumber(NVKeepalive, uint64(*pc.PersistentKeepalive))
 	}
 	if pc.Endpoint != nil && pc.Endpoint.IsValid() {
 		sa, err := pc.Endpoint.MarshalSockaddr()
 		if err != nil {
 			return nil, err
 		}
-		l.AddBinary(nvEndpoint, sa)
+		l.AddBinary(NVEndpoint, sa)
 	}
 	if pc.ReplaceAllowedIPs {
-		l.AddBool(nvReplaceAllowedIPs, true)
+		l.AddBool(NVReplaceAllowedIPs, true)
 	}
 	if pc.Remove {
-		l.AddBool(nvRemove, true)
+		l.AddBool(NVRemove, true)
 	}
 	if len(pc.AllowedIPs) > 0 {
 		aips := make([]*nvlist.List, 0, len(pc.AllowedIPs))
@@ -89,7 +89,7 @@ func encodeSetPeer(pc *PeerConfig) (*nvlist.List, error) {
 			}
 			aips = append(aips, e)
 		}
-		l.AddNVListArray(nvAllowedIPs, aips)
+		l.AddNVListArray(NVAllowedIPs, aips)
 	}
 	return l, nil
 }
@@ -100,16 +100,16 @@ func encodeSetAllowedIP(a AllowedIP) (*nvlist.List, error) {
 	}
 	l := nvlist.New()
 	if a.Remove {
-		l.AddNumber(nvFlags, allowedIPRemoveMe)
+		l.AddNumber(NVFlags, AllowedIPRemoveMe)
 	}
-	l.AddNumber(nvCIDR, uint64(a.Prefix.Bits()))
+	l.AddNumber(NVCIDR, uint64(a.Prefix.Bits()))
 	addr := a.Prefix.Addr()
 	if addr.Is4() {
 		b := addr.As4()
-		l.AddBinary(nvIPv4, b[:])
+		l.AddBinary(NVIPv4, b[:])
 	} else {
 		b := addr.As16()
-		l.AddBinary(nvIPv6, b[:])
+		l.AddBinary(NVIPv6, b[:])
 	}
 	return l, nil
 }
@@ -135,29 +135,29 @@ func keyBytes(k Key) []byte {
 // applies the returned steps itself in the same order.
 func DecodeSet(l *nvlist.List) (*Config, error) {
 	c := &Config{}
-	if v, ok := l.Bool(nvReplacePeers); ok && v {
+	if v, ok := l.Bool(NVReplacePeers); ok && v {
 		c.ReplacePeers = true
 	}
-	if v, ok := l.Number(nvListenPort); ok {
+	if v, ok := l.Number(NVListenPort); ok {
 		if v > math.MaxUint16 {
 			return nil, setErr(syscall.EINVAL, "listen-port %d out of range", v)
 		}
 		c.ListenPort = Ptr(uint16(v))
 	}
-	if b, ok := l.Binary(nvPrivateKey); ok {
-		k, err := keyFrom(b, nvPrivateKey)
+	if b, ok := l.Binary(NVPrivateKey); ok {
+		k, err := keyFrom(b, NVPrivateKey)
 		if err != nil {
 			return nil, err
 		}
 		c.PrivateKey = &k
 	}
-	if v, ok := l.Number(nvUserCookie); ok {
+	if v, ok := l.Number(NVUserCookie); ok {
 		if v > math.MaxUint32 {
 			return nil, setErr(syscall.EINVAL, "user-cookie %d out of range", v)
 		}
 		c.FwMark = Ptr(uint32(v))
 	}
-	if peers, ok := l.NVListArray(nvPeers); ok {
+	if peers, ok := l.NVListArray(NVPeers); ok {
 		c.Peers = make([]PeerConfig, 0, len(peers))
 		for i, pl := range peers {
 			pc, err := decodeSetPeer(pl)
@@ -171,23 +171,23 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 }
 
 func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
-	b, ok := l.Binary(nvPublicKey)
+	b, ok := l.Binary(NVPublicKey)
 	if !ok {
 		return nil, setErr(syscall.EINVAL, "peer without public-key")
 	}
-	pub, err := keyFrom(b, nvPublicKey)
+	pub, err := keyFrom(b, NVPublicKey)
 	if err != nil {
 		return nil, err
 	}
 	pc := &PeerConfig{PublicKey: pub}
-	if v, ok := l.Bool(nvRemove); ok && v {
+	if v, ok := l.Bool(NVRemove); ok && v {
 		pc.Remove = true
 		return pc, nil
 	}
-	if v, ok := l.Bool(nvReplaceAllowedIPs); ok && v {
+	if v, ok := l.Bool(NVReplaceAllowedIPs); ok && v {
 		pc.ReplaceAllowedIPs = true
 	}
-	if b, ok := l.Binary(nvEndpoint); ok {
+	if b, ok := l.Binary(NVEndpoint); ok {
 		if len(b) > MaxSockaddrLen {
 			return nil, setErr(syscall.EINVAL, "endpoint of %d bytes", len(b))
 		}
@@ -196,20 +196,20 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 		e, _ := UnmarshalSockaddr(padSockaddr(b))
 		pc.Endpoint = &e
 	}
-	if b, ok := l.Binary(nvPresharedKey); ok {
-		k, err := keyFrom(b, nvPresharedKey)
+	if b, ok := l.Binary(NVPresharedKey); ok {
+		k, err := keyFrom(b, NVPresharedKey)
 		if err != nil {
 			return nil, err
 		}
 		pc.PresharedKey = &k
 	}
-	if v, ok := l.Number(nvKeepalive); ok {
+	if v, ok := l.Number(NVKeepalive); ok {
 		if v > math.MaxUint16 {
 			return nil, setErr(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
 		}
 		pc.PersistentKeepalive = Ptr(uint16(v))
 	}
-	if aips, ok := l.NVListArray(nvAllowedIPs); ok {
+	if aips, ok := l.NVListArray(NVAllowedIPs); ok {
 		for _, al := range aips {
 			a, ok, err := decodeSetAllowedIP(al)
 			if err != nil {
@@ -226,22 +226,22 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 // decodeSetAllowedIP returns the element's allowed IP, false when the
 // kernel skips the element, or the kernel's error.
 func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
-	cidr, ok := l.Number(nvCIDR)
+	cidr, ok := l.Number(NVCIDR)
 	if !ok {
 		return AllowedIP{}, false, nil
 	}
-	flags, _ := l.Number(nvFlags)
-	if flags&^allowedIPValidFlags != 0 {
+	flags, _ := l.Number(NVFlags)
+	if flags&^AllowedIPValidFlags != 0 {
 		return AllowedIP{}, false, setErr(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
 	}
 	var addr netip.Addr
 	var maxBits uint64
-	if b, ok := l.Binary(nvIPv4); ok {
+	if b, ok := l.Binary(NVIPv4); ok {
 		if len(b) != 4 {
 			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv4 of %d bytes", len(b))
 		}
 		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
-	} else if b, ok := l.Binary(nvIPv6); ok {
+	} else if b, ok := l.Binary(NVIPv6); ok {
 		if len(b) != 16 {
 			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv6 of %d bytes", len(b))
 		}
@@ -254,7 +254,7 @@ func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
 	}
 	return AllowedIP{
 		Prefix: netip.PrefixFrom(addr, int(cidr)),
-		Remove: flags&allowedIPRemoveMe != 0,
+		Remove: flags&AllowedIPRemoveMe != 0,
 	}, true, nil
 }
 

@@ -172,7 +172,7 @@ func TestSocketBackendErrnoReply(t *testing.T) {
 	}
 	defer n.c.Close()
 	l := nvlist.New()
-	l.AddNumber(nvListenPort, 1<<20)
+	l.AddNumber(NVListenPort, 1<<20)
 	b, _ := l.Pack()
 	en, _, err := n.roundTrip(true, ControlSet, b)
 	if err != nil || en != syscall.EINVAL {

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package control
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// xucredVersion is XUCRED_VERSION from sys/ucred.h, which getpeereid(3)
+// checks too.
+const xucredVersion = 0
+
+// socketPeerUID reads LOCAL_PEERCRED, the credentials getpeereid(3)
+// returns.
+func socketPeerUID(fd int) (uint32, error) {
+	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+	if err != nil {
+		return 0, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", err)
+	}
+	if cred.Version != xucredVersion {
+		return 0, fmt.Errorf("unknown xucred version %d", cred.Version)
+	}
+	return cred.Uid, nil
+}

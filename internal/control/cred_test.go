@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package control
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/wgbsd/wgbsd/ifwg"
+	"github.com/wgbsd/wgbsd/internal/testenv"
+)
+
+// helperEnv names the socket a copy of the test binary reads and writes
+// as another user, in credHelper.
+const helperEnv = "WGBSD_CONTROL_CRED_HELPER"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(helperEnv); path != "" {
+		credHelper(path)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// credHelper reads and changes the interface of the socket at path over
+// nvlist and prints what it could do.
+func credHelper(path string) {
+	b := &ifwg.SocketBackend{Dir: filepath.Dir(path)}
+	name := strings.TrimSuffix(filepath.Base(path), ".sock")
+	d, err := b.Device(name)
+	if err != nil {
+		fmt.Printf("get: %v\n", err)
+		return
+	}
+	fmt.Printf("get: private %v, public %v, psk %v\n", d.PrivateKey != nil, d.PublicKey != nil, d.Peers[0].PresharedKey != nil)
+	err = b.ConfigureDevice(name, &ifwg.Config{ReplacePeers: true})
+	var en *ifwg.Errno
+	if errors.As(err, &en) {
+		fmt.Printf("set: %d\n", en.Errno)
+	} else {
+		fmt.Printf("set: %v\n", err)
+	}
+}
+
+// TestPeerCredentials runs a copy of the test binary as nobody against a
+// served socket: SO_PEERCRED or LOCAL_PEERCRED must make it unprivileged.
+func TestPeerCredentials(t *testing.T) {
+	testenv.RequireRoot(t)
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		t.Skip("no peer credentials on " + runtime.GOOS)
+	}
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := configuredEngine()
+	l := listen(t, dir, "wgt0", e)
+	bin := filepath.Join(dir, "helper")
+	copyExecutable(t, bin)
+
+	const nobody = 65534
+	out, stderr, err := runAs(nobody, "/usr/bin/env", helperEnv+"="+l.Path(), bin)
+	if err != nil {
+		t.Fatalf("helper: %v: %s", err, stderr)
+	}
+	want := "get: private false, public true, psk false\nset: 1\n"
+	if out != want {
+		t.Errorf("as nobody:\n%s\nwant\n%s", out, want)
+	}
+	if len(e.Snapshot().Peers) != 2 {
+		t.Error("peers removed")
+	}
+	out, _, _ = runAs(0, "/usr/bin/env", helperEnv+"="+l.Path(), bin)
+	if want := "get: private true, public true, psk true\nset: <nil>\n"; out != want {
+		t.Errorf("as root:\n%s\nwant\n%s", out, want)
+	}
+}
+
+// copyExecutable copies the running test binary to path, mode 0755.
+func copyExecutable(t *testing.T, path string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

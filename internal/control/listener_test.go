@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package control
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wgbsd/wgbsd/ifwg"
+)
+
+// listen starts a Listener in dir, served for e until the test ends.
+func listen(t *testing.T, dir, name string, e Engine) *Listener {
+	t.Helper()
+	l, err := Listen(dir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, e)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	t.Cleanup(func() {
+		l.Close()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return l
+}
+
+// waitRemoved waits until l reports its file removed.
+func waitRemoved(t *testing.T, l *Listener) {
+	t.Helper()
+	select {
+	case <-l.Removed():
+	case <-time.After(10 * time.Second):
+		t.Fatal("removal not noticed")
+	}
+}
+
+func TestListenModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run", "wireguard")
+	l := listen(t, dir, "wgt0", newFakeEngine())
+	if l.Path() != filepath.Join(dir, "wgt0.sock") {
+		t.Errorf("path %s", l.Path())
+	}
+	for path, want := range map[string]os.FileMode{dir: os.ModeDir | DirMode, l.Path(): os.ModeSocket | SocketMode} {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+		}
+	}
+}
+
+func TestListenInvalidNames(t *testing.T) {
+	for _, name := range []string{"", ".", "..", "a/b", "../x", "wg:0", "a b", "sixteen-chars-xx", "nul\x00"} {
+		if _, err := Listen(t.TempDir(), name); err == nil {
+			t.Errorf("%q accepted", name)
+		}
+	}
+}
+
+func TestListenLiveSocket(t *testing.T) {
+	dir := t.TempDir()
+	listen(t, dir, "wgt0", newFakeEngine())
+	_, err := Listen(dir, "wgt0")
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Listen: %v", err)
+	}
+}
+
+func TestListenStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wgt0.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+	l := listen(t, dir, "wgt0", configuredEngine())
+	if _, err := (&ifwg.SocketBackend{Dir: dir}).Device("wgt0"); err != nil {
+		t.Errorf("GET through the new socket: %v", err)
+	}
+	if l.Path() != path {
+		t.Error(l.Path())
+	}
+}
+
+func TestListenNotASocket(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wgt0.sock")
+	if err := os.WriteFile(path, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(dir, "wgt0"); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Fatalf("Listen: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "keep" {
+		t.Error("file changed")
+	}
+}
+
+func TestRemovalNoticed(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		remove func(t *testing.T, path string)
+	}{
+		{"removed", func(t *testing.T, path string) { os.Remove(path) }},
+		{"renamed", func(t *testing.T, path string) { os.Rename(path, path+".old") }},
+		{"replaced", func(t *testing.T, path string) {
+			os.Remove(path)
+			ln, err := net.Listen("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			l := listen(t, dir, "wgt0", newFakeEngine())
+			select {
+			case <-l.Removed():
+				t.Fatal("removal reported early")
+			default:
+			}
+			c.remove(t, l.Path())
+			waitRemoved(t, l)
+			before, _ := os.Lstat(l.Path())
+			l.Close()
+			after, _ := os.Lstat(l.Path())
+			if (before == nil) != (after == nil) {
+				t.Error("Close removed a file that is not its socket")
+			}
+		})
+	}
+}
+
+func TestCloseRemovesSocket(t *testing.T) {
+	l, err := Listen(t.TempDir(), "wgt0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(l.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket left: %v", err)
+	}
+	select {
+	case <-l.Removed():
+		t.Error("Close reported as a removal")
+	default:
+	}
+}
+
+func TestPollRemoval(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := os.Lstat(path)
+	gone := make(chan struct{})
+	stop := pollRemoval(path, own, time.Millisecond, func() { close(gone) })
+	defer stop()
+	os.Remove(path)
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("removal not noticed")
+	}
+
+	// Stopping a watch that saw nothing returns.
+	os.WriteFile(path, nil, 0o600)
+	own, _ = os.Lstat(path)
+	pollRemoval(path, own, time.Hour, func() { t.Error("gone called") })()
+}
+
+// TestSocketBackend drives a served socket with ifwg's client, which
+// speaks nvlist first; the caller's real credentials decide privilege.
+func TestSocketBackend(t *testing.T) {
+	dir := t.TempDir()
+	e := configuredEngine()
+	listen(t, dir, "wgt0", e)
+	b := &ifwg.SocketBackend{Dir: dir}
+	err := b.ConfigureDevice("wgt0", &ifwg.Config{ListenPort: ifwg.Ptr[uint16](4242)})
+	d, gerr := b.Device("wgt0")
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if os.Geteuid() == 0 {
+		if err != nil || d.ListenPort != 4242 || d.PrivateKey == nil {
+			t.Errorf("root: set %v, port %d, private key %v", err, d.ListenPort, d.PrivateKey != nil)
+		}
+		return
+	}
+	var en *ifwg.Errno
+	if !errors.As(err, &en) || en.Errno != 1 || d.PrivateKey != nil || d.PublicKey == nil {
+		t.Errorf("not root: set %v, private key %v", err, d.PrivateKey != nil)
+	}
+}
+
+func TestUnprivilegedConnectionLimit(t *testing.T) {
+	s := newTestServer(t, configuredEngine())
+	s.MaxUnprivileged = 1
+	first := newUAPIClient(t, s, false)
+	second := newUAPIClient(t, s, false)
+	if _, err := second.r.ReadByte(); err == nil {
+		t.Error("second unprivileged connection served")
+	}
+	root := newUAPIClient(t, s, true)
+	for _, u := range []*uapiClient{first, root} {
+		if got := u.do("get=1\n\n"); !strings.HasSuffix(got, "errno=0\n\n") {
+			t.Errorf("get: %q", got)
+		}
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	s := newTestServer(t, newFakeEngine())
+	s.IdleTimeout = 10 * time.Millisecond
+	u := newUAPIClient(t, s, true)
+	u.send("set=1\n")
+	// The unfinished set fails (EIO), then the connection closes.
+	if got, err := io.ReadAll(u.r); err != nil || string(got) != errnoLine(syscall.EIO) {
+		t.Errorf("read %q, %v", got, err)
+	}
+}
