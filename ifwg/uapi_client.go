@@ -445,8 +445,9 @@ func parseUAPIReplyPrefix(s string) (netip.Prefix, error) {
 // ParseUAPISetReply reads the reply to a UAPI "set" up to and including
 // the empty line that ends it, and interprets it as wg(8) does: the last
 // "errno=" line counts, its value being a signed 32-bit decimal number.
-// errno=0 is success; errno=-N gives an *Errno for "set" with N. A reply
-// without an errno line, a malformed or positive errno, a line without
+// errno=0 is success; errno=-N gives an *Errno for "set" with N, and a
+// positive errno=N one with -N, as wg(8) negates it. A reply without an
+// errno line, a malformed errno, a line without
 // "=", a line over 64 KiB or input that ends before the empty line gives
 // an error matching ErrUAPIProtocol. Other keys are ignored.
 func ParseUAPISetReply(r io.Reader) error {
@@ -477,9 +478,9 @@ func ParseUAPISetReply(r io.Reader) error {
 	switch {
 	case !found:
 		return uapiProtocolErr("set reply without errno")
-	case errno > 0:
-		return uapiProtocolErr("positive errno %d in set reply", errno)
-	case errno < 0:
+	case errno != 0:
+		// wg(8) takes the negated value as the errno, so a positive one
+		// reads as the unknown negative errno ("Unknown error -22").
 		return &Errno{Op: "set", Errno: syscall.Errno(-errno)}
 	}
 	return nil

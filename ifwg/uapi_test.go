@@ -164,6 +164,10 @@ type uapiSetReplyCase struct {
 	wgDiffers bool
 }
 
+// negErrno returns the errno wg(8) makes of a positive errno=n: -n, which
+// no C library names ("Unknown error -n").
+func negErrno(n int) syscall.Errno { return syscall.Errno(-n) }
+
 // uapiSetReplyCases are set replies as wg(8) reads them.
 func uapiSetReplyCases() []uapiSetReplyCase {
 	proto := uapiWantErr{protocol: true}
@@ -175,7 +179,7 @@ func uapiSetReplyCases() []uapiSetReplyCase {
 		{reply: "errno=-22\nerrno=0\n\n"},
 		{reply: "errno=0\nerrno=-5\n\n", err: uapiWantErr{op: "set", errno: syscall.EIO}},
 		{reply: "errno=-2147483648\n\n", err: uapiWantErr{op: "set", errno: 1 << 31}, wgDiffers: true},
-		{reply: "errno=22\n\n", err: proto, wgDiffers: true},
+		{reply: "errno=22\n\n", err: uapiWantErr{op: "set", errno: negErrno(22)}},
 		{reply: "errno=-2147483649\n\n", err: proto},
 		{reply: "errno=+0\n\n", err: proto},
 		{reply: "errno= 0\n\n", err: proto},

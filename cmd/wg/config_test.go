@@ -73,9 +73,12 @@ func newTestResolver(env map[string]string) *testResolver {
 		sourceFor:      tr.fakeSource,
 		interfaceIndex: testInterfaceIndex,
 		sleep:          func(d time.Duration) { tr.sleeps = append(tr.sleeps, d) },
-		getenv:         func(k string) string { return tr.env[k] },
-		services:       "testdata/set/services",
-		warn:           &tr.warn,
+		lookupEnv: func(k string) (string, bool) {
+			v, ok := tr.env[k]
+			return v, ok
+		},
+		services: "testdata/set/services",
+		warn:     &tr.warn,
 	}
 	return tr
 }

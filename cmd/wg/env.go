@@ -26,6 +26,11 @@ type env struct {
 	// getenv reads an environment variable (WG_COLOR_MODE, WG_HIDE_KEYS,
 	// WG_ENDPOINT_RESOLUTION_RETRIES).
 	getenv func(string) string
+	// lookupEnv reads an environment variable and whether it is set, for
+	// the variables where empty and unset differ
+	// (WG_ENDPOINT_RESOLUTION_RETRIES); nil falls back to getenv, with
+	// empty read as unset.
+	lookupEnv func(string) (string, bool)
 	// now is the wall clock, for "latest handshake" spans.
 	now func() time.Time
 	// stdoutIsTTY decides colour when WG_COLOR_MODE is auto.
@@ -35,6 +40,15 @@ type env struct {
 	stdoutStat func() (os.FileInfo, error)
 	// backend reaches the interfaces; opened on first use.
 	backend func() (ifwg.Backend, error)
+}
+
+// lookup reads an environment variable and whether it is set.
+func (e *env) lookup(name string) (string, bool) {
+	if e.lookupEnv != nil {
+		return e.lookupEnv(name)
+	}
+	v := e.getenv(name)
+	return v, v != ""
 }
 
 // subcommand runs one wg subcommand: args[0] is the subcommand's name, as

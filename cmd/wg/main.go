@@ -66,6 +66,7 @@ func processEnv() (*env, func()) {
 		stdout:      stdout,
 		stderr:      os.Stderr,
 		getenv:      os.Getenv,
+		lookupEnv:   os.LookupEnv,
 		now:         wallClock,
 		stdoutIsTTY: tty,
 		stdoutStat:  os.Stdout.Stat,

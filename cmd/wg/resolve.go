@@ -98,8 +98,9 @@ type resolver struct {
 	interfaceIndex func(name string) (int, error)
 	// sleep waits between resolution attempts.
 	sleep func(time.Duration)
-	// getenv reads WG_ENDPOINT_RESOLUTION_RETRIES.
-	getenv func(string) string
+	// lookupEnv reads WG_ENDPOINT_RESOLUTION_RETRIES and whether it is
+	// set.
+	lookupEnv func(string) (string, bool)
 	// services is the path of the services database.
 	services string
 	// warn receives the retry messages.
@@ -109,7 +110,7 @@ type resolver struct {
 // newResolver returns a resolver using the system's resolver, interfaces
 // and clock, reading the environment through getenv and printing retry
 // messages to warn.
-func newResolver(getenv func(string) string, warn io.Writer) *resolver {
+func newResolver(lookupEnv func(string) (string, bool), warn io.Writer) *resolver {
 	return &resolver{
 		lookupHost: func(host string) ([]net.IPAddr, error) {
 			return net.DefaultResolver.LookupIPAddr(context.Background(), host)
@@ -123,7 +124,7 @@ func newResolver(getenv func(string) string, warn io.Writer) *resolver {
 		},
 		sourceFor: routeSource,
 		sleep:     time.Sleep,
-		getenv:    getenv,
+		lookupEnv: lookupEnv,
 		services:  servicesFile,
 		warn:      warn,
 	}
@@ -239,15 +240,17 @@ func (r *resolver) parseEndpoint(value string) (ifwg.Endpoint, error) {
 
 // retries returns the number of retries WG_ENDPOINT_RESOLUTION_RETRIES
 // asks for, -1 meaning forever. The value is parsed as strtol(3) would,
-// whole, within 0..INT_MAX, or is "infinity". An empty value reads as unset
-// (the default), since the environment seam cannot tell the two apart.
+// whole, within 0..INT_MAX, or is "infinity". Unset means the default; set
+// but empty means 0, as strtol(3) reads it.
 func (r *resolver) retries() (int, error) {
 	const name = "WG_ENDPOINT_RESOLUTION_RETRIES"
-	v := r.getenv(name)
-	switch v {
-	case "":
+	v, ok := r.lookupEnv(name)
+	switch {
+	case !ok:
 		return defaultRetries, nil
-	case "infinity":
+	case v == "":
+		return 0, nil
+	case v == "infinity":
 		return -1, nil
 	}
 	s := strings.TrimLeft(v, cSpaces)

@@ -28,7 +28,7 @@ func cmdSet(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "Usage: %s %s %s\n", e.prog, args[0], setUsage)
 		return 1
 	}
-	res := newResolver(e.getenv, e.stderr)
+	res := newResolver(e.lookup, e.stderr)
 	cfg, err := parseSetArgs(args[2:], res, e.openFile)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)

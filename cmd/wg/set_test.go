@@ -196,6 +196,26 @@ func TestEndpointRetries(t *testing.T) {
 	}
 }
 
+// TestEndpointRetriesUnsetOrEmpty checks that an unset variable means the
+// default of 15 retries and an empty one means none, as strtol(3) reads "".
+func TestEndpointRetriesUnsetOrEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		env     map[string]string
+		lookups int
+	}{
+		{map[string]string{}, 16},
+		{map[string]string{"WG_ENDPOINT_RESOLUTION_RETRIES": ""}, 1},
+	} {
+		tr := newTestResolver(tc.env)
+		if _, err := tr.parseEndpoint("tempfail:5"); err == nil {
+			t.Fatal("unresolvable endpoint accepted")
+		}
+		if tr.lookups != tc.lookups {
+			t.Errorf("env %v: %d lookups, want %d", tc.env, tr.lookups, tc.lookups)
+		}
+	}
+}
+
 // TestEndpointRetryKinds checks which failures are retried.
 func TestEndpointRetryKinds(t *testing.T) {
 	cases := []struct {
@@ -242,7 +262,7 @@ func TestEndpointRetriesForever(t *testing.T) {
 // TestRetriesVariable checks how WG_ENDPOINT_RESOLUTION_RETRIES is read:
 // as strtol would, whole, 0 to INT_MAX, or "infinity".
 func TestRetriesVariable(t *testing.T) {
-	good := map[string]int{"": defaultRetries, "0": 0, "3": 3, "+2": 2, " 3": 3, "010": 10, "-0": 0,
+	good := map[string]int{"": 0, "0": 0, "3": 3, "+2": 2, " 3": 3, "010": 10, "-0": 0,
 		"2147483647": 2147483647, "infinity": -1}
 	for v, want := range good {
 		tr := newTestResolver(map[string]string{"WG_ENDPOINT_RESOLUTION_RETRIES": v})

@@ -65,7 +65,7 @@ func readConfigFile(e *env, path string) (*ifwg.Config, bool) {
 		return nil, false
 	}
 	defer f.Close()
-	cfg, err := parseConfig(f, newResolver(e.getenv, e.stderr))
+	cfg, err := parseConfig(f, newResolver(e.lookup, e.stderr))
 	switch {
 	case errors.Is(err, errMissingPublicKey):
 		fmt.Fprintf(e.stderr, "%s\nInvalid configuration\n", err)
