@@ -21,9 +21,10 @@
 //
 // # Platforms
 //
-// On Linux the Device is /dev/net/tun with IFF_TUN|IFF_NO_PI, events come
-// from a NETLINK_ROUTE socket, and the interface disappears when the
-// Device is closed.
+// On Linux the Device is /dev/net/tun with IFF_TUN|IFF_NO_PI|IFF_VNET_HDR
+// and TCP segmentation offload (see Batching), events come from a
+// NETLINK_ROUTE socket, and the interface disappears when the Device is
+// closed.
 //
 // On FreeBSD the Device is a tun(4) clone of /dev/tun in TUNSIFHEAD mode,
 // set to broadcast|multicast mode, with IPv6 automatic link-local
@@ -40,13 +41,21 @@
 //
 // # Batching
 //
-// Neither Linux without virtio offloads nor FreeBSD can move more than one
-// packet per system call through a tun device. A Device still reads in
-// batches: after the poller reports the descriptor readable, Read keeps
-// reading until the kernel has no more packets or the batch is full, so a
-// busy tunnel wakes the reader goroutine once per batch rather than once
-// per packet. Write likewise writes a whole batch within one poller
-// round trip.
+// FreeBSD cannot move more than one packet per system call through a tun
+// device. A Device still reads in batches: after the poller reports the
+// descriptor readable, Read keeps reading until the kernel has no more
+// packets or the batch is full, so a busy tunnel wakes the reader
+// goroutine once per batch rather than once per packet. Write likewise
+// writes a whole batch within one poller round trip.
+//
+// On Linux the virtio header in front of each packet carries offloads
+// (offload_linux.go): the kernel hands over TCP segments of up to 64 KiB,
+// which Read cuts into MTU-sized packets with their checksums, and Write
+// merges runs of consecutive in-order packets of one TCP connection,
+// each with a valid checksum, into one segment with one writev, so that
+// the kernel's TCP stack handles it once. Write then rewrites the IP and
+// TCP headers of the first packet of a merged run. A descriptor without
+// the header (adopted from elsewhere) moves plain packets.
 //
 // The in-memory Device for engine tests is in package tuntest.
 package tun

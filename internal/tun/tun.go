@@ -61,7 +61,8 @@ type Device interface {
 
 	// Write writes every packet bufs[i][offset:] to the kernel. It may
 	// overwrite the bytes in front of offset, which must be at least
-	// Headroom. A packet the kernel rejects does not stop the others: n
+	// Headroom, and, where it merges packets into one (Linux), the IP
+	// and TCP headers of the first of them. A packet the kernel rejects does not stop the others: n
 	// counts the packets accepted and err reports the first rejection.
 	// While the interface is down the kernel discards what is written:
 	// Linux rejects every packet with EIO, FreeBSD accepts and drops

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package tun
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+)
+
+// naiveChecksum is the one's complement sum of RFC 1071, 16 bits at a
+// time, folded but not complemented.
+func naiveChecksum(b []byte, initial uint32) uint16 {
+	s := initial
+	for len(b) >= 2 {
+		s += uint32(b[0])<<8 | uint32(b[1])
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		s += uint32(b[0]) << 8
+	}
+	for s>>16 != 0 {
+		s = s>>16 + s&0xffff
+	}
+	return uint16(s)
+}
+
+func TestChecksumMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 200 {
+		b := make([]byte, n*7)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		init := rng.Uint32() & 0xffffff
+		if got, want := checksum(b, uint64(init)), naiveChecksum(b, init); got != want {
+			t.Fatalf("len %d: checksum = %#04x, want %#04x", len(b), got, want)
+		}
+	}
+}
+
+// tcpSegment returns a TCP packet (IPv4 or IPv6) carrying payload with
+// sequence number seq and the given flags, with valid checksums.
+func tcpSegment(v6 bool, seq uint32, flags byte, id uint16, payload []byte) []byte {
+	l4 := ipv4HdrLen
+	if v6 {
+		l4 = ipv6HdrLen
+	}
+	const opts = 12 // NOP, NOP, timestamps
+	hl := l4 + tcpHdrLen + opts
+	p := make([]byte, hl+len(payload))
+	if v6 {
+		p[0] = 0x60
+		binary.BigEndian.PutUint16(p[4:], uint16(len(p)-ipv6HdrLen))
+		p[6], p[7] = protoTCP, 64
+		copy(p[8:], []byte{0xfd, 0x77, 15: 1, 16: 0xfd, 17: 0x77, 31: 2})
+	} else {
+		p[0] = 0x45
+		binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+		binary.BigEndian.PutUint16(p[4:], id)
+		p[6] = 0x40 // DF
+		p[8], p[9] = 64, protoTCP
+		copy(p[12:], []byte{10, 77, 0, 1, 10, 77, 0, 2})
+		ipv4Checksum(p, ipv4HdrLen)
+	}
+	tcp := p[l4:]
+	binary.BigEndian.PutUint16(tcp[0:], 40000)
+	binary.BigEndian.PutUint16(tcp[2:], 5201)
+	binary.BigEndian.PutUint32(tcp[4:], seq)
+	binary.BigEndian.PutUint32(tcp[8:], 777)
+	tcp[12] = byte((tcpHdrLen+opts)/4) << 4
+	tcp[13] = flags
+	binary.BigEndian.PutUint16(tcp[14:], 501)
+	copy(tcp[tcpHdrLen:], []byte{1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 7})
+	copy(p[hl:], payload)
+	binary.BigEndian.PutUint16(tcp[tcpCsumField:], ^checksum(tcp, pseudoSum(p, len(tcp))))
+	return p
+}
+
+func TestCutAndCoalesce(t *testing.T) {
+	const mss, start = 1368, 16
+	payload := make([]byte, 20*mss+500)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	for _, v6 := range []bool{false, true} {
+		big := tcpSegment(v6, 1000, tcpFlagACK|tcpFlagPSH, 50, payload)
+		l4, hl, ok := tcpHeaders(big)
+		if !ok {
+			t.Fatal("tcpHeaders refused a TCP packet")
+		}
+		gso := uint8(vnetGSOTCPv4)
+		if v6 {
+			gso = vnetGSOTCPv6
+		}
+
+		// Cut the segment into buffers, fewer than it needs at first.
+		r := newVnetReader(nil)
+		copy(r.scratch, big)
+		var bufs [][]byte
+		var sizes []int
+		var segs [][]byte
+		for _, n := range []int{5, 64} {
+			bufs, sizes = make([][]byte, n), make([]int, n)
+			for i := range bufs {
+				bufs[i] = make([]byte, 2048)
+			}
+			r.bufs, r.sizes, r.start, r.n = bufs, sizes, start, 0
+			if r.pend == nil {
+				r.startCut(r.scratch[:len(big)], &vnetHdr{gsoType: gso, gsoSize: mss, csumStart: uint16(l4)})
+			} else {
+				r.cut()
+			}
+			for i := range r.n {
+				segs = append(segs, bufs[i][:start+sizes[i]])
+			}
+		}
+		if r.pend != nil || len(segs) != 21 {
+			t.Fatalf("v6=%v: cut into %d segments (pending %v), want 21", v6, len(segs), r.pend != nil)
+		}
+		var joined []byte
+		for i, s := range segs {
+			p := s[start:]
+			pl, phl, ok := tcpHeaders(p)
+			if !ok || pl != l4 || phl != hl || !tcpChecksumValid(p, l4) {
+				t.Fatalf("v6=%v: segment %d has bad headers or checksum", v6, i)
+			}
+			if !v6 && naiveChecksum(p[:ipv4HdrLen], 0) != 0xffff {
+				t.Fatalf("segment %d: bad IPv4 header checksum", i)
+			}
+			if seq := binary.BigEndian.Uint32(p[l4+4:]); seq != 1000+uint32(i*mss) {
+				t.Fatalf("segment %d: seq %d", i, seq)
+			}
+			wantFlags := byte(tcpFlagACK)
+			if i == len(segs)-1 {
+				wantFlags |= tcpFlagPSH
+			}
+			if p[l4+13] != wantFlags {
+				t.Fatalf("segment %d: flags %#x, want %#x", i, p[l4+13], wantFlags)
+			}
+			joined = append(joined, p[hl:]...)
+		}
+		if !bytes.Equal(joined, payload) {
+			t.Fatalf("v6=%v: payloads differ after cutting", v6)
+		}
+
+		// Merge them again; a bad checksum ends the run.
+		var hdr [vnetHdrLen]byte
+		bad := bytes.Clone(segs[15])
+		bad[len(bad)-1]++
+		mixed := append(append(append([][]byte(nil), segs[:15]...), bad), segs[16:]...)
+		if n, _ := coalesce(mixed, start, hdr[:]); n != 15 {
+			t.Fatalf("v6=%v: run with a bad checksum merged %d packets, want 15", v6, n)
+		}
+		// The first run rewrote segs[0]; cut them again from scratch.
+		segs2 := make([][]byte, len(segs))
+		for i := range segs {
+			if i == 0 {
+				segs2[i] = bytes.Clone(segs[0])
+				p := segs2[0][start:]
+				seg := tcpSegment(v6, 1000, tcpFlagACK, 50, payload[:mss])
+				copy(p, seg)
+				continue
+			}
+			segs2[i] = segs[i]
+		}
+		n, shl := coalesce(segs2, start, hdr[:])
+		if n != len(segs2) || shl != hl {
+			t.Fatalf("v6=%v: coalesce = %d, %d; want %d, %d", v6, n, shl, len(segs2), hl)
+		}
+		var h vnetHdr
+		h.decode(hdr[:])
+		if h.gsoType != gso || h.gsoSize != mss || int(h.csumStart) != l4 || h.csumOffset != tcpCsumField ||
+			int(h.hdrLen) != hl || h.flags != vnetFlagNeedsCsum {
+			t.Fatalf("v6=%v: header %+v", v6, h)
+		}
+		merged := bytes.Clone(segs2[0][start:])
+		for _, s := range segs2[1:] {
+			merged = append(merged, s[start+hl:]...)
+		}
+		if _, _, ok := tcpHeaders(merged); !ok {
+			t.Fatalf("v6=%v: merged packet has bad length fields", v6)
+		}
+		// With the partial checksum completed, it is the original.
+		finishChecksum(merged, l4, tcpCsumField)
+		if !v6 {
+			binary.BigEndian.PutUint16(merged[4:], 50)
+			ipv4Checksum(merged, ipv4HdrLen)
+		}
+		if !bytes.Equal(merged, big) {
+			t.Fatalf("v6=%v: merged packet differs from the original", v6)
+		}
+	}
+}
+
+func TestCoalesceRefuses(t *testing.T) {
+	const start = 16
+	pl := make([]byte, 1000)
+	pkt := func(seq uint32, flags byte) []byte {
+		return append(make([]byte, start), tcpSegment(false, seq, flags, uint16(seq), pl)...)
+	}
+	var hdr [vnetHdrLen]byte
+	for _, c := range []struct {
+		name string
+		bufs [][]byte
+		want int
+	}{
+		{"gap", [][]byte{pkt(0, tcpFlagACK), pkt(1001, tcpFlagACK)}, 1},
+		{"syn", [][]byte{pkt(0, tcpFlagACK|0x02), pkt(1000, tcpFlagACK)}, 1},
+		{"fin", [][]byte{pkt(0, tcpFlagACK), pkt(1000, tcpFlagACK|tcpFlagFIN)}, 1},
+		{"push ends", [][]byte{pkt(0, tcpFlagACK), pkt(1000, tcpFlagACK|tcpFlagPSH), pkt(2000, tcpFlagACK)}, 2},
+		{"in order", [][]byte{pkt(0, tcpFlagACK), pkt(1000, tcpFlagACK), pkt(2000, tcpFlagACK)}, 3},
+		{"udp", [][]byte{append(make([]byte, start), 0x45), pkt(0, tcpFlagACK)}, 1},
+	} {
+		if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
+			t.Errorf("%s: coalesce merged %d, want %d", c.name, n, c.want)
+		}
+	}
+}
