@@ -77,6 +77,11 @@ func (c *Client) backendFor(op, name string) (Backend, error) {
 	if c.Sockets.Has(name) {
 		return c.Sockets, nil
 	}
+	if len(name) >= ifNameSize {
+		// Newer wg(8) refuses such a name for the kernel instead of
+		// cutting it, which could address another interface.
+		return nil, &Errno{Op: op, Errno: syscall.ENAMETOOLONG}
+	}
 	if c.Kernel != nil {
 		return c.Kernel, nil
 	}

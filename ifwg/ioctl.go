@@ -95,14 +95,18 @@ func parseGroupMembers(buf []byte) []string {
 }
 
 // ifName returns name as the NUL-terminated 16-byte array the kernel
-// expects. A longer name is cut to 15 bytes, as wg(8)'s strlcpy into the
-// request cuts it; a name with a NUL byte is refused.
+// expects. A name of 16 bytes or more is refused with ENAMETOOLONG, as
+// newer wg(8) refuses it, rather than cut to 15 bytes as strlcpy would cut
+// it, which could address another interface; so is a name with a NUL.
 func ifName(name string) ([ifNameSize]byte, error) {
 	var b [ifNameSize]byte
+	if len(name) >= ifNameSize {
+		return b, fmt.Errorf("interface name %q: %w", name, syscall.ENAMETOOLONG)
+	}
 	if strings.IndexByte(name, 0) >= 0 {
 		return b, fmt.Errorf("interface name %q contains NUL: %w", name, syscall.EINVAL)
 	}
-	copy(b[:ifNameSize-1], name)
+	copy(b[:], name)
 	return b, nil
 }
 

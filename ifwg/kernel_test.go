@@ -200,10 +200,11 @@ func TestKernelErrors(t *testing.T) {
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ENXIO does not match os.ErrNotExist")
 	}
-	// A long name is cut to 15 bytes, so "wg0" plus padding reaches wg0.
+	// A name too long for the kernel is refused, not cut to 15 bytes
+	// (which could address another interface).
 	k2 := &kernelBackend{ops: &fakeKernel{name: "abcdefghijklmno"}}
-	if _, err := k2.Device("abcdefghijklmnopqrst"); err != nil {
-		t.Errorf("long name: %v", err)
+	if _, err := k2.Device("abcdefghijklmnopqrst"); !errors.Is(err, syscall.ENAMETOOLONG) {
+		t.Errorf("long name: %v, want ENAMETOOLONG", err)
 	}
 	err = k.ConfigureDevice("wg0", &Config{ListenPort: Ptr[uint16](1)})
 	if err != nil {

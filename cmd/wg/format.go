@@ -28,15 +28,11 @@ const (
 // noneText stands for a missing key, endpoint or allowed-IP list.
 const noneText = "(none)"
 
-// maxIfNameLen is IFNAMSIZ-1: wg(8) keeps at most this many bytes of an
-// interface name.
-const maxIfNameLen = 15
-
-// truncIfName returns name cut to maxIfNameLen bytes, as wg(8) copies an
+// truncIfName returns name cut to ifNameMax bytes, as wg(8) copies an
 // interface name into its fixed-size buffer.
 func truncIfName(name string) string {
-	if len(name) > maxIfNameLen {
-		return name[:maxIfNameLen]
+	if len(name) > ifNameMax {
+		return name[:ifNameMax]
 	}
 	return name
 }

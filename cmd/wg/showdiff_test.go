@@ -160,9 +160,6 @@ func describeDiff(want, got diffResult) string {
 	return b.String()
 }
 
-// ourPrefix starts the names of this process's fake interfaces.
-func ourPrefix() string { return "wgbsdt" + strconv.FormatInt(int64(os.Getpid()), 36) + "-" }
-
 // listsInterfaces reports whether an invocation lists every interface.
 func listsInterfaces(args []string) bool {
 	return len(args) == 0 || args[0] == "show" && (len(args) == 1 || args[1] == "all" || args[1] == "interfaces")
@@ -365,7 +362,9 @@ func TestShowDiffNames(t *testing.T) {
 	esc := startFakeServerIn(t, dir, base+"\x1b[1", &ifwg.Device{})
 	startFakeServerIn(t, dir, "x\x1b[32mz", &ifwg.Device{ListenPort: 1})
 	startFakeServerIn(t, dir, "\x1b[", &ifwg.Device{})
-	for _, name := range []string{long.Name(), base + "-cut-name-xyz", esc.Name(), "", "a/b", "x" + strings.Repeat("y", 40)} {
+	// Names of 16 bytes or more without a socket of their own are refused
+	// by newer wg(8) (TestShowLongNameRefused), so they are not compared.
+	for _, name := range []string{long.Name(), esc.Name(), "", "a/b"} {
 		for _, args := range [][]string{{"show", name}, {"show", name, "peers"}, {"showconf", name}} {
 			d.compare(t, diffCall{env: []string{"WG_COLOR_MODE=never"}, args: args})
 		}
@@ -383,7 +382,9 @@ func TestShowDiffNames(t *testing.T) {
 func TestShowDiffUsage(t *testing.T) {
 	d := newDiffer(t)
 	s := startFakeServer(t, fullState(time.Now().Unix()))
-	missing := ourPrefix() + "missing"
+	// A name of at most 15 bytes, so that both tools take the same path;
+	// longer names are TestShowLongNameRefused's.
+	missing := "wgbsdm" + strconv.FormatInt(int64(os.Getpid()), 36)
 	for _, args := range [][]string{
 		{"help"}, {"-h"}, {"--help"}, {"help", "show"}, {"-h", "show"}, {"--x=1", "show"}, {"-abc", "show"},
 		{""}, {"", "show"}, {"bogus"}, {"Show"}, {"version", "x"}, {"--version", "show"}, {"completion", "bash"},
@@ -401,6 +402,28 @@ func TestShowDiffUsage(t *testing.T) {
 		d.compare(t, diffCall{args: args, before: func() { recreateStaleSocket(t, socketDir, stale) }})
 	}
 	t.Logf("%d differential invocations so far in this process", diffInvocations.Load())
+}
+
+// TestShowLongNameRefused checks the newer wg(8) rule that a name of 16
+// bytes or more, which no kernel interface can have, is refused with
+// ENAMETOOLONG when no userspace socket has it, instead of being cut to 15
+// bytes (which could address another interface). v1.0.20210914 cuts it.
+func TestShowLongNameRefused(t *testing.T) {
+	wg := ourWG(t)
+	long := "wgbsdlong" + strconv.FormatInt(int64(os.Getpid()), 36) + "-missing"
+	// A socket named after the first 15 bytes must not be reached either.
+	cutLong := "wgbsdcut" + strconv.FormatInt(int64(os.Getpid()), 36) + "-long-name"
+	startNamedFakeServer(t, truncIfName(cutLong), &ifwg.Device{ListenPort: 1})
+	var calls [][]string
+	for _, name := range []string{long, cutLong, "x" + strings.Repeat("y", 40)} {
+		calls = append(calls, []string{"show", name}, []string{"show", name, "dump"}, []string{"showconf", name})
+	}
+	for _, args := range calls {
+		stdout, stderr, code := runWG(t, wg, "", nil, args...)
+		if want := "Unable to access interface: File name too long\n"; stdout != "" || stderr != want || code != 1 {
+			t.Errorf("wg %q: stdout %q, stderr %q, exit %d; want stderr %q, exit 1", args, stdout, stderr, code, want)
+		}
+	}
 }
 
 // TestShowAllEndpointsFixed checks "show all endpoints" against the fixed
