@@ -61,7 +61,7 @@ func ReadControlRequest(r io.Reader, limit uint64) (cmd uint32, payload []byte, 
 	if size > limit {
 		return cmd, nil, fmt.Errorf("request payload of %d bytes: %w", size, syscall.E2BIG)
 	}
-	payload, err = readPayload(r, size)
+	payload, err = readPayload(r, size, 0)
 	return cmd, payload, err
 }
 
@@ -91,21 +91,32 @@ func ReadControlReply(r io.Reader) (errno syscall.Errno, payload []byte, err err
 	if size > MaxControlPayload {
 		return 0, nil, fmt.Errorf("reply payload of %d bytes: %w", size, ErrControlFraming)
 	}
-	payload, err = readPayload(r, size)
+	payload, err = readPayload(r, size, replyTrust)
 	return syscall.Errno(code), payload, err
 }
 
-// readPayload reads exactly size bytes, growing the buffer as bytes arrive
-// so that a lying header cannot make it allocate more than was sent.
-func readPayload(r io.Reader, size uint64) ([]byte, error) {
-	const chunk = 1 << 20
-	buf := make([]byte, 0, min(size, chunk))
+// replyTrust is how much of a reply's announced size a client allocates
+// before the bytes arrive: the daemon is root's, and a large GET reply is
+// then read without regrowing its buffer.
+const replyTrust = 64 << 20
+
+// readPayload reads exactly size bytes. The buffer starts at the larger of
+// 1 MiB and trust (never above size) and at most doubles each time it
+// fills, so a header that promises more than is sent costs at most twice
+// what was sent, or trust.
+func readPayload(r io.Reader, size, trust uint64) ([]byte, error) {
+	const first = 1 << 20
+	buf := make([]byte, 0, min(size, max(first, trust)))
 	for uint64(len(buf)) < size {
-		n := min(size-uint64(len(buf)), chunk)
-		start := len(buf)
-		buf = append(buf, make([]byte, n)...)
-		if _, err := io.ReadFull(r, buf[start:]); err != nil {
-			return nil, fmt.Errorf("short payload (%d of %d bytes): %w", start, size, ErrControlFraming)
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(size, 2*uint64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			return nil, fmt.Errorf("short payload (%d of %d bytes): %w", len(buf), size, ErrControlFraming)
 		}
 	}
 	return buf, nil

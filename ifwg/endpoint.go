@@ -109,23 +109,25 @@ var errSockaddr = errors.New("not an AF_INET or AF_INET6 sockaddr")
 // sa_len, the port in network order and the scope in little-endian host
 // order (every FreeBSD platform wgbsd targets is little-endian).
 func (e Endpoint) MarshalSockaddr() ([]byte, error) {
+	return e.appendSockaddr(nil)
+}
+
+// appendSockaddr appends the endpoint's sockaddr bytes to b.
+func (e Endpoint) appendSockaddr(b []byte) ([]byte, error) {
 	switch {
 	case e.Addr.Is4():
-		b := make([]byte, sockaddrInLen)
-		b[0], b[1] = sockaddrInLen, afInet
-		binary.BigEndian.PutUint16(b[2:], e.Port)
 		a := e.Addr.As4()
-		copy(b[4:8], a[:])
-		return b, nil
+		b = append(b, sockaddrInLen, afInet)
+		b = binary.BigEndian.AppendUint16(b, e.Port)
+		b = append(b, a[:]...)
+		return append(b, make([]byte, 8)...), nil
 	case e.Addr.Is6():
-		b := make([]byte, sockaddrIn6)
-		b[0], b[1] = sockaddrIn6, afInet6
-		binary.BigEndian.PutUint16(b[2:], e.Port)
-		binary.BigEndian.PutUint32(b[4:], e.FlowInfo)
 		a := e.Addr.As16()
-		copy(b[8:24], a[:])
-		binary.LittleEndian.PutUint32(b[24:], e.ScopeID)
-		return b, nil
+		b = append(b, sockaddrIn6, afInet6)
+		b = binary.BigEndian.AppendUint16(b, e.Port)
+		b = binary.BigEndian.AppendUint32(b, e.FlowInfo)
+		b = append(b, a[:]...)
+		return binary.LittleEndian.AppendUint32(b, e.ScopeID), nil
 	}
 	return nil, fmt.Errorf("endpoint has no address: %w", errSockaddr)
 }

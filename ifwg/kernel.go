@@ -97,7 +97,7 @@ func (k *kernelBackend) get(name string) (*nvlist.List, error) {
 	if err != nil {
 		return nil, kernelErr("get", err)
 	}
-	l, err := nvlist.Unpack(data)
+	l, err := nvlist.UnpackOwned(data)
 	if err != nil {
 		return nil, fmt.Errorf("invalid reply for %s: %w", name, err)
 	}

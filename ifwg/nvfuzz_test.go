@@ -131,3 +131,12 @@ func normalizeSet(c *Config) *Config {
 	}
 	return &out
 }
+
+// decodeGetBytes unpacks and decodes a GET reply.
+func decodeGetBytes(data []byte) (*Device, error) {
+	l, err := nvlist.Unpack(data)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeGet(l)
+}

@@ -39,8 +39,9 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 	}
 	if len(d.Peers) > 0 {
 		peers := make([]*nvlist.List, len(d.Peers))
+		var a byteArena
 		for i := range d.Peers {
-			p, err := encodeGetPeer(&d.Peers[i], privileged)
+			p, err := encodeGetPeer(&d.Peers[i], privileged, &a)
 			if err != nil {
 				return nil, fmt.Errorf("peer %d: %w", i, err)
 			}
@@ -54,24 +55,52 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 	return l, nil
 }
 
-func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
+// byteArena hands out the binary values of a GET reply from shared
+// chunks, so that a reply of many peers costs a few allocations instead of
+// several per peer. The lists keep the slices (nvlist does not copy
+// binaries), and nothing else writes to the chunks.
+type byteArena struct {
+	chunk []byte
+}
+
+// take returns a zeroed slice of n bytes.
+func (a *byteArena) take(n int) []byte {
+	if len(a.chunk) < n {
+		a.chunk = make([]byte, max(n, 64<<10))
+	}
+	b := a.chunk[:n:n]
+	a.chunk = a.chunk[n:]
+	return b
+}
+
+// bytes returns a copy of b from the arena.
+func (a *byteArena) bytes(b []byte) []byte {
+	c := a.take(len(b))
+	copy(c, b)
+	return c
+}
+
+// key returns a copy of k from the arena.
+func (a *byteArena) key(k Key) []byte { return a.bytes(k[:]) }
+
+func encodeGetPeer(p *Peer, privileged bool, a *byteArena) (*nvlist.List, error) {
 	l := nvlist.New()
-	l.AddBinary(NVPublicKey, keyBytes(p.PublicKey))
+	l.AddBinary(NVPublicKey, a.key(p.PublicKey))
 	if privileged {
 		var psk Key
 		if p.PresharedKey != nil {
 			psk = *p.PresharedKey
 		}
-		l.AddBinary(NVPresharedKey, keyBytes(psk))
+		l.AddBinary(NVPresharedKey, a.key(psk))
 	}
 	if p.Endpoint.IsValid() {
-		sa, err := p.Endpoint.MarshalSockaddr()
+		sa, err := p.Endpoint.appendSockaddr(a.take(sockaddrIn6)[:0])
 		if err != nil {
 			return nil, err
 		}
 		l.AddBinary(NVEndpoint, sa)
 	}
-	hs := make([]byte, lastHandshakeLen)
+	hs := a.take(lastHandshakeLen)
 	binary.LittleEndian.PutUint64(hs, uint64(p.LastHandshake.Sec))
 	binary.LittleEndian.PutUint64(hs[8:], uint64(p.LastHandshake.Nsec))
 	l.AddBinary(NVLastHandshakeTime, hs)
@@ -81,17 +110,17 @@ func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 	if len(p.AllowedIPs) > 0 {
 		aips := make([]*nvlist.List, len(p.AllowedIPs))
 		for i, pfx := range p.AllowedIPs {
-			a := nvlist.New()
+			al := nvlist.New()
 			addr := pfx.Addr()
 			if addr.Is4() {
 				b := addr.As4()
-				a.AddBinary(NVIPv4, b[:])
+				al.AddBinary(NVIPv4, a.bytes(b[:]))
 			} else {
 				b := addr.As16()
-				a.AddBinary(NVIPv6, b[:])
+				al.AddBinary(NVIPv6, a.bytes(b[:]))
 			}
-			a.AddNumber(NVCIDR, uint64(pfx.Bits()))
-			aips[i] = a
+			al.AddNumber(NVCIDR, uint64(pfx.Bits()))
+			aips[i] = al
 		}
 		l.AddNVListArray(NVAllowedIPs, aips)
 	}

@@ -155,7 +155,7 @@ func (s *SocketBackend) nvlistGet(name string) (*Device, error) {
 	if en != 0 {
 		return nil, &Errno{Op: "get", Errno: en}
 	}
-	l, err := nvlist.Unpack(data)
+	l, err := nvlist.UnpackOwned(data)
 	if err != nil {
 		return nil, fmt.Errorf("invalid reply from %s: %w", name, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"net/netip"
 	"testing"
+
+	"github.com/wgbsd/wgbsd/nvlist"
 )
 
 // benchDevice is a device of n peers shaped like a busy server's.
@@ -51,4 +53,47 @@ func itoa(n int) string {
 		return "100peers"
 	}
 	return "10000peers"
+}
+
+// BenchmarkNVListGet measures each step of a GET over the nvlist
+// protocol for 10,000 peers: the daemon's EncodeGet and Pack, and the
+// client's Unpack and DecodeGet.
+func BenchmarkNVListGet(b *testing.B) {
+	d := benchDevice(10000)
+	d.PublicKey = Ptr(d.PrivateKey.PublicKey())
+	l, err := EncodeGet(d, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	packed, err := l.Pack()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("EncodeGet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			EncodeGet(d, true)
+		}
+	})
+	b.Run("Pack", func(b *testing.B) {
+		b.SetBytes(int64(len(packed)))
+		b.ReportAllocs()
+		for b.Loop() {
+			l.Pack()
+		}
+	})
+	b.Run("Unpack", func(b *testing.B) {
+		b.SetBytes(int64(len(packed)))
+		b.ReportAllocs()
+		for b.Loop() {
+			nvlist.Unpack(packed)
+		}
+	})
+	u, _ := nvlist.Unpack(packed)
+	b.Run("DecodeGet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			DecodeGet(u)
+		}
+	})
 }

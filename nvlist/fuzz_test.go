@@ -43,6 +43,16 @@ func FuzzUnpack(f *testing.F) {
 		if !bytes.Equal(data, orig) {
 			t.Fatal("Unpack modified its input")
 		}
+		// UnpackOwned must agree with Unpack on every input, and leave
+		// its input as it was too.
+		owned := bytes.Clone(data)
+		lo, errOwned := UnpackOwned(owned)
+		if (err == nil) != (errOwned == nil) || !bytes.Equal(owned, orig) {
+			t.Fatalf("UnpackOwned: %v, Unpack: %v", errOwned, err)
+		}
+		if err == nil && !Equal(l, lo) {
+			t.Fatal("UnpackOwned decoded another list than Unpack")
+		}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.Op != "unpack" || e.Offset < 0 || e.Offset > len(data) {

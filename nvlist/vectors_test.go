@@ -306,3 +306,22 @@ func TestDifferential(t *testing.T) {
 	}
 	t.Logf("%d blobs, %d accepted", n, accepted)
 }
+
+// TestUnpackOwnedMatchesUnpack decodes every positive vector both ways.
+func TestUnpackOwnedMatchesUnpack(t *testing.T) {
+	files, _ := filepath.Glob("testdata/vectors/*.bin")
+	if len(files) == 0 {
+		t.Fatal("no vectors")
+	}
+	for _, file := range files {
+		data := readFile(t, file)
+		l, err := Unpack(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo, err := UnpackOwned(bytes.Clone(data))
+		if err != nil || !Equal(l, lo) {
+			t.Errorf("%s: UnpackOwned = %v, differs from Unpack", file, err)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -39,6 +40,11 @@ var subcommands = []struct {
 }
 
 func main() {
+	// wg runs once and exits: collecting garbage only costs time, so
+	// collect only when the heap nears a ceiling far above what even a
+	// dump of a million peers needs.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(1 << 30)
 	e, done := processEnv()
 	code := run(e, os.Args[1:])
 	done()

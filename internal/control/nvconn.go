@@ -152,14 +152,10 @@ func (s *Server) wgcSet(payload []byte) syscall.Errno {
 }
 
 // wgcGet builds the GET reply: wgc_get's nvlist, without the private and
-// preshared keys for an unprivileged caller.
+// preshared keys for an unprivileged caller, packed straight from the
+// snapshot by ifwg.AppendGet.
 func (s *Server) wgcGet(priv bool) (syscall.Errno, []byte, error) {
-	l, err := ifwg.EncodeGet(s.engine.Snapshot(), priv)
-	if err != nil {
-		s.log.errorf("control: nvlist get: %v", err)
-		return syscall.ENOMEM, nil, nil
-	}
-	b, err := l.Pack()
+	b, err := ifwg.AppendGet(nil, s.engine.Snapshot(), priv)
 	if err != nil {
 		s.log.errorf("control: nvlist get: %v", err)
 		return syscall.ENOMEM, nil, nil
