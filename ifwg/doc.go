@@ -20,8 +20,19 @@
 // FreeBSD sockaddrs (with sa_len, AF_INET=2, AF_INET6=28) on every
 // operating system, because the wire protocol is FreeBSD's.
 //
-// Backends carry the model to an interface: the FreeBSD kernel ioctls, the
-// wgd control socket (the same nvlist protocol, framed as described in
-// docs/control-protocol.md) and the cross-platform UAPI text protocol
-// spoken by wireguard-go, boringtun and wgd.
+// AppendGet writes the packed GET reply of a Device directly, byte for byte
+// what EncodeGet and Pack produce, for daemons answering GETs of many peers.
+//
+// The UAPI text protocol of wireguard-go, boringtun and wgd is here too:
+// MarshalUAPISet and ParseUAPIGetReply/ParseUAPISetReply on the client
+// side, exactly as wg(8) writes and reads them, and NewUAPISetDecoder,
+// MarshalUAPIGetReply and ServeUAPI on the daemon side, with
+// wireguard-go's semantics.
+//
+// Backends carry the model to an interface: the FreeBSD kernel ioctls
+// (NewKernelBackend), the wgd control socket, which speaks the same nvlist
+// protocol framed as docs/control-protocol.md describes (SocketBackend,
+// falling back to UAPI for other daemons), and UAPI daemons
+// (UAPIBackend). Client picks the backend for each interface name the way
+// wg(8) does: a live socket in /var/run/wireguard first, then the kernel.
 package ifwg
