@@ -131,8 +131,8 @@ func keyBytes(k Key) []byte {
 // user-cookie, then each peer in order).
 //
 // DecodeSet is all-or-nothing; the kernel is not (a SET that fails at a
-// later step keeps the earlier steps). A server that must reproduce that
-// applies the returned steps itself in the same order.
+// later step keeps the earlier steps). ApplySet reproduces that on a
+// SetTarget.
 func DecodeSet(l *nvlist.List) (*Config, error) {
 	c := &Config{}
 	if v, ok := l.Bool(NVReplacePeers); ok && v {

@@ -63,7 +63,7 @@ func FuzzNVListSet(f *testing.F) {
 			return
 		}
 		checkConsistent(t, e)
-		if k, ok := l.Binary(ifwg.NVPrivateKey); ok && len(k) == kernelKeyLen {
+		if k, ok := l.Binary(ifwg.NVPrivateKey); ok && len(k) == ifwg.KeyLen {
 			return // peers naming the new key are skipped, DecodeSet cannot know
 		}
 		_, err := ifwg.DecodeSet(l)

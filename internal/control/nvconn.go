@@ -142,7 +142,7 @@ func (s *Server) wgcSet(payload []byte) syscall.Errno {
 		s.log.verbosef("control: nvlist set: %v", err)
 		return syscall.EBADMSG
 	}
-	err = s.engine.Configure(func(tx Tx) error { return wgcSet(tx, l) })
+	err = s.engine.Configure(func(tx Tx) error { return ifwg.ApplySet(tx, l) })
 	if err != nil {
 		s.log.verbosef("control: nvlist set: %v", err)
 		return errnoOf(err, syscall.ENXIO)
