@@ -25,39 +25,48 @@ func addVectorSeeds(f *testing.F, pattern string) {
 	}
 }
 
+// fuzzRoundTrip unpacks data and decodes it; whatever decodes must come
+// back unchanged (after norm) from encoding, packing, unpacking and
+// decoding again. It must never panic.
+func fuzzRoundTrip[T any](t *testing.T, data []byte, decode func(*nvlist.List) (T, error),
+	encode func(T) (*nvlist.List, error), norm func(T) T) {
+	l, err := nvlist.Unpack(data)
+	if err != nil {
+		return
+	}
+	v, err := decode(l)
+	if err != nil {
+		return
+	}
+	enc, err := encode(v)
+	if err != nil {
+		t.Fatalf("encoding a decoded value: %v", err)
+	}
+	b, err := enc.Pack()
+	if err != nil {
+		t.Fatalf("Pack: %v", err)
+	}
+	l2, err := nvlist.Unpack(b)
+	if err != nil {
+		t.Fatalf("Unpack of our own encoding: %v", err)
+	}
+	v2, err := decode(l2)
+	if err != nil {
+		t.Fatalf("decoding our own encoding: %v", err)
+	}
+	if !reflect.DeepEqual(norm(v), norm(v2)) {
+		t.Fatalf("round trip changed the value:\n%+v\n%+v", v, v2)
+	}
+}
+
 // FuzzDecodeGet feeds arbitrary bytes to the GET reply path of the
 // backends: nvlist.Unpack then DecodeGet. It must never panic, and a
 // decoded Device must survive EncodeGet and DecodeGet unchanged.
 func FuzzDecodeGet(f *testing.F) {
 	addVectorSeeds(f, "get-*.bin")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := nvlist.Unpack(data)
-		if err != nil {
-			return
-		}
-		d, err := DecodeGet(l)
-		if err != nil {
-			return
-		}
-		enc, err := EncodeGet(d, true)
-		if err != nil {
-			t.Fatalf("EncodeGet of a decoded device: %v", err)
-		}
-		b, err := enc.Pack()
-		if err != nil {
-			t.Fatalf("Pack: %v", err)
-		}
-		l2, err := nvlist.Unpack(b)
-		if err != nil {
-			t.Fatalf("Unpack of our own encoding: %v", err)
-		}
-		d2, err := DecodeGet(l2)
-		if err != nil {
-			t.Fatalf("DecodeGet of our own encoding: %v", err)
-		}
-		if !reflect.DeepEqual(normalizeGet(d), normalizeGet(d2)) {
-			t.Fatalf("round trip changed the device:\n%+v\n%+v", d, d2)
-		}
+		fuzzRoundTrip(t, data, DecodeGet,
+			func(d *Device) (*nvlist.List, error) { return EncodeGet(d, true) }, normalizeGet)
 	})
 }
 
@@ -89,33 +98,7 @@ func normalizeGet(d *Device) *Device {
 func FuzzDecodeSet(f *testing.F) {
 	addVectorSeeds(f, "set-*.bin")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := nvlist.Unpack(data)
-		if err != nil {
-			return
-		}
-		c, err := DecodeSet(l)
-		if err != nil {
-			return
-		}
-		enc, err := EncodeSet(c)
-		if err != nil {
-			t.Fatalf("EncodeSet of a decoded config: %v", err)
-		}
-		b, err := enc.Pack()
-		if err != nil {
-			t.Fatalf("Pack: %v", err)
-		}
-		l2, err := nvlist.Unpack(b)
-		if err != nil {
-			t.Fatalf("Unpack of our own encoding: %v", err)
-		}
-		c2, err := DecodeSet(l2)
-		if err != nil {
-			t.Fatalf("DecodeSet of our own encoding: %v", err)
-		}
-		if !reflect.DeepEqual(normalizeSet(c), normalizeSet(c2)) {
-			t.Fatalf("round trip changed the config:\n%+v\n%+v", c, c2)
-		}
+		fuzzRoundTrip(t, data, DecodeSet, EncodeSet, normalizeSet)
 	})
 }
 

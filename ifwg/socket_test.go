@@ -18,11 +18,14 @@ import (
 	"github.com/wgbsd/wgbsd/nvlist"
 )
 
-// serveSocket listens on dir/name.sock and runs handle for each
-// connection until the test ends.
+// serveSocket listens on dir/name.sock (replacing a leftover file) and
+// runs handle for each connection until the test ends; every fake daemon
+// of this package's tests is served by it.
 func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
 	t.Helper()
-	ln, err := net.Listen("unix", filepath.Join(dir, name+socketSuffix))
+	path := filepath.Join(dir, name+socketSuffix)
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}

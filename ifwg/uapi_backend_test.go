@@ -154,28 +154,7 @@ func (m *uapiMemDaemon) UAPISet(d *UAPISetDecoder) error {
 // serveIn starts the daemon on dir/name.sock until the test ends.
 func (m *uapiMemDaemon) serveIn(t *testing.T, dir, name string) {
 	t.Helper()
-	ln, err := net.Listen("unix", filepath.Join(dir, name+socketSuffix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				ServeUAPI(bufio.NewReader(c), c, m)
-			}()
-		}
-	}()
+	serveSocket(t, dir, name, func(c net.Conn) { ServeUAPI(bufio.NewReader(c), c, m) })
 }
 
 func TestUAPIBackendDeviceAndConfigure(t *testing.T) {

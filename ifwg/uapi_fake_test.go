@@ -52,33 +52,7 @@ func startUAPIFake(t *testing.T, reply func(req []byte) []byte) *uapiFake {
 func startUAPIFakeIn(t *testing.T, dir, name string, reply func(req []byte) []byte) *uapiFake {
 	t.Helper()
 	f := &uapiFake{name: name, path: filepath.Join(dir, name+socketSuffix), reply: reply}
-	os.Remove(f.path)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: f.path, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-		os.Remove(f.path)
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				f.serve(c)
-			}()
-		}
-	}()
+	serveSocket(t, dir, name, f.serve)
 	return f
 }
 

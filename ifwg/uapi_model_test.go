@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -171,27 +169,5 @@ func (m *uapiModel) remove(pub Key) {
 // ends.
 func (m *uapiModel) serve(t *testing.T, dir, name string) {
 	t.Helper()
-	path := filepath.Join(dir, name+socketSuffix)
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait(); os.Remove(path) })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				ServeUAPI(bufio.NewReader(c), c, m)
-			}()
-		}
-	}()
+	serveSocket(t, dir, name, func(c net.Conn) { ServeUAPI(bufio.NewReader(c), c, m) })
 }
