@@ -137,9 +137,12 @@ func (n *nvlistConn) roundTrip(hello bool, cmd uint32, payload []byte) (syscall.
 }
 
 // isClosedConn reports an error that means the daemon closed or reset the
-// connection.
+// connection before a whole reply header arrived. wireguard-go closes
+// without a word; boringtun first answers "errno=5\n\n", ten bytes, which
+// reads as a header cut short.
 func isClosedConn(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func (s *SocketBackend) nvlistGet(name string) (*Device, error) {

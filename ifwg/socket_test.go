@@ -216,6 +216,29 @@ func TestSocketBackendFallsBackToUAPI(t *testing.T) {
 	}
 }
 
+// TestSocketBackendFallsBackFromBoringtun checks the fallback against a
+// daemon that answers an unknown first line with a UAPI errno before
+// closing, as boringtun does, rather than closing at once.
+func TestSocketBackendFallsBackFromBoringtun(t *testing.T) {
+	dir := t.TempDir()
+	serveSocket(t, dir, "wgb", func(c net.Conn) {
+		r := bufio.NewReader(c)
+		switch line, _ := r.ReadString('\n'); line {
+		case "get=1\n":
+			if blank, _ := r.ReadString('\n'); blank == "\n" {
+				io.WriteString(c, "listen_port=7\nerrno=0\n\n")
+			}
+		default:
+			io.WriteString(c, "errno=5\n\n")
+		}
+	})
+	s := &SocketBackend{Dir: dir}
+	dev, err := s.Device("wgb")
+	if err != nil || dev.ListenPort != 7 {
+		t.Fatalf("Device() = %+v, %v; want the UAPI reply", dev, err)
+	}
+}
+
 func TestSocketBackendDiscovery(t *testing.T) {
 	dir := t.TempDir()
 	d := &nvlistDaemon{}
