@@ -55,7 +55,7 @@ test-deps:
 lint: fmt vet staticcheck lint-sh lint-man
 
 fmt:
-	@out=$$(gofmt -s -l .); if [ -n "$$out" ]; then \
+	@out=$$(gofmt -s -l .) || exit 1; if [ -n "$$out" ]; then \
 		echo "gofmt -s needed on:"; echo "$$out"; exit 1; fi
 
 vet:
