@@ -128,6 +128,33 @@ func (p *elementPool) put(e *element) {
 	}
 }
 
+// refill replaces the elements a read handed on, the first len(handed)
+// of a reader's batch, with fresh ones, and points bufs at their buffers.
+// It returns false when the pool is closed; the slots are then nil.
+func (p *elementPool) refill(handed []*element, bufs [][]byte) bool {
+	if len(handed) == 0 {
+		return true
+	}
+	clear(handed)
+	if !p.getN(handed) {
+		return false
+	}
+	for i, e := range handed {
+		bufs[i] = e.buf
+	}
+	return true
+}
+
+// putHeld returns the elements a reader still holds when it stops.
+func (p *elementPool) putHeld(elems []*element) {
+	for i, e := range elems {
+		if e != nil {
+			p.put(e)
+			elems[i] = nil
+		}
+	}
+}
+
 // close wakes every waiter and makes further gets fail.
 func (p *elementPool) close() {
 	p.mu.Lock()

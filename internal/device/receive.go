@@ -33,25 +33,28 @@ func (d *Device) receiver(recv conn.ReceiveFunc) {
 	defer d.net.receivers.Done()
 	n := min(max(d.bind.BatchSize(), 1), MaxBatchSize)
 	r := newReceiveScratch(n)
+	// The receiver holds a full batch of buffers. A read hands the ones it
+	// filled to the pipeline and only those are fetched again; the rest
+	// wait for the next read, and go back to the pool when it ends.
+	if !d.rxPool.getN(r.elems) {
+		return
+	}
+	defer d.rxPool.putHeld(r.elems)
+	for i, e := range r.elems {
+		r.bufs[i] = e.buf
+	}
 	failures := 0
 	for {
-		if !d.rxPool.getN(r.elems) {
-			return
-		}
-		for i, e := range r.elems {
-			r.bufs[i] = e.buf
-		}
 		count, err := recv(r.bufs, r.sizes, r.srcs)
 		for i := range count {
 			e := r.elems[i]
 			e.size = r.sizes[i]
 			e.src = r.srcs[i].Dst
 		}
-		for i := count; i < n; i++ {
-			d.rxPool.put(r.elems[i])
-		}
 		d.handleDatagrams(r.elems[:count])
-		clear(r.elems)
+		if !d.rxPool.refill(r.elems[:count], r.bufs) {
+			return
+		}
 		if err == nil {
 			failures = 0
 			continue

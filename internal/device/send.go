@@ -35,14 +35,17 @@ func (d *Device) routineReadFromTUN() {
 	sizes := make([]int, n)
 	peers := make([]*peer, n)
 	group := make([]*element, 0, n)
+	// The reader holds a full batch of buffers and fetches again only
+	// those a read handed on (see receiver).
+	if !d.txPool.getN(elems) {
+		return
+	}
+	defer d.txPool.putHeld(elems)
+	for i, e := range elems {
+		bufs[i] = e.buf
+	}
 	failures := 0
 	for {
-		if !d.txPool.getN(elems) {
-			return
-		}
-		for i, e := range elems {
-			bufs[i] = e.buf
-		}
 		count, err := d.tun.Read(bufs, sizes, bufferHeadroom)
 		for i := range count {
 			e := elems[i]
@@ -50,10 +53,10 @@ func (d *Device) routineReadFromTUN() {
 			e.plain = sizes[i]
 			peers[i] = d.route(e)
 		}
-		for i := count; i < n; i++ {
-			d.txPool.put(elems[i])
-		}
 		d.stagePackets(elems[:count], peers[:count], group)
+		if !d.txPool.refill(elems[:count], bufs) {
+			return
+		}
 		if err == nil {
 			failures = 0
 			continue
