@@ -153,7 +153,7 @@ func (c *completions) peers(name string) []string {
 	if err != nil {
 		return nil
 	}
-	d, err := b.Device(truncIfName(name))
+	d, err := b.Device(name)
 	if err != nil {
 		return nil
 	}

@@ -34,15 +34,7 @@ func cmdSet(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return 1
 	}
-	return configure(e, interfaceName(args[1]), cfg)
-}
-
-// interfaceName returns name cut to the length wg(8) uses.
-func interfaceName(name string) string {
-	if len(name) > ifNameMax {
-		return name[:ifNameMax]
-	}
-	return name
+	return configure(e, args[1], cfg)
 }
 
 // configure applies cfg to the named interface and reports a failure as

@@ -353,8 +353,9 @@ func runConfCmd(cmd subcommand, b ifwg.Backend, stdin string, vars map[string]st
 	return out.String(), errb.String(), code
 }
 
-// TestCmdSet checks `wg set` as a whole: usage, errors, the name cut to
-// 15 bytes and the transport's errno.
+// TestCmdSet checks `wg set` as a whole: usage, errors, the name passed
+// on whole (ifwg refuses one too long for the kernel rather than cut it)
+// and the transport's errno.
 func TestCmdSet(t *testing.T) {
 	usage := "Usage: wg set " + setUsage + "\n"
 	for _, args := range [][]string{{"set"}, {"set", "wg0"}, {"set", "--help"}} {
@@ -365,7 +366,7 @@ func TestCmdSet(t *testing.T) {
 	}
 	rec := &confRecorder{}
 	_, errOut, code := runConfCmd(cmdSet, rec, "", nil, "set", "abcdefghijklmnopqrstu", "listen-port", "7")
-	if errOut != "" || code != 0 || len(rec.sets) != 1 || rec.names[0] != "abcdefghijklmno" {
+	if errOut != "" || code != 0 || len(rec.sets) != 1 || rec.names[0] != "abcdefghijklmnopqrstu" {
 		t.Fatalf("%q %d %q", errOut, code, rec.names)
 	}
 	if got := uapiText(t, rec.sets[0]); got != "set=1\nlisten_port=7\n\n" {

@@ -44,7 +44,7 @@ func runConf(e *env, args []string, mode int) int {
 	if !ok {
 		return 1
 	}
-	name := interfaceName(args[1])
+	name := args[1]
 	if mode != applyAdd {
 		forceDeviceValues(cfg)
 	}

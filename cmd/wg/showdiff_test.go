@@ -413,7 +413,7 @@ func TestShowLongNameRefused(t *testing.T) {
 	long := "wgbsdlong" + strconv.FormatInt(int64(os.Getpid()), 36) + "-missing"
 	// A socket named after the first 15 bytes must not be reached either.
 	cutLong := "wgbsdcut" + strconv.FormatInt(int64(os.Getpid()), 36) + "-long-name"
-	startNamedFakeServer(t, truncIfName(cutLong), &ifwg.Device{ListenPort: 1})
+	cut := startNamedFakeServer(t, truncIfName(cutLong), &ifwg.Device{ListenPort: 1})
 	var calls [][]string
 	for _, name := range []string{long, cutLong, "x" + strings.Repeat("y", 40)} {
 		calls = append(calls, []string{"show", name}, []string{"show", name, "dump"}, []string{"showconf", name})
@@ -423,6 +423,25 @@ func TestShowLongNameRefused(t *testing.T) {
 		if want := "Unable to access interface: File name too long\n"; stdout != "" || stderr != want || code != 1 {
 			t.Errorf("wg %q: stdout %q, stderr %q, exit %d; want stderr %q, exit 1", args, stdout, stderr, code, want)
 		}
+	}
+	// The commands that change an interface refuse the name too, rather
+	// than change the one named by its first 15 bytes.
+	conf := filepath.Join(t.TempDir(), "x.conf")
+	if err := os.WriteFile(conf, []byte("[Interface]\nListenPort = 7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"set", cutLong, "listen-port", "7"}, {"setconf", cutLong, conf},
+		{"addconf", cutLong, conf}, {"syncconf", cutLong, conf}} {
+		stdout, stderr, code := runWG(t, wg, "", nil, args...)
+		// The file has no peers, so syncconf, like wg(8), reads nothing
+		// first and fails at the change.
+		want := "Unable to modify interface: File name too long\n"
+		if stdout != "" || stderr != want || code != 1 {
+			t.Errorf("wg %q: stdout %q, stderr %q, exit %d; want stderr %q, exit 1", args, stdout, stderr, code, want)
+		}
+	}
+	if reqs := cut.Requests(); len(reqs) != 0 {
+		t.Errorf("the daemon named after the first 15 bytes received %q", reqs)
 	}
 }
 
