@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--wg) [ $# -ge 2 ] || die "--wg needs a path"; wg=$2; shift 2 ;;
 	--wgd) [ $# -ge 2 ] || die "--wgd needs a path"; wgd=$2; shift 2 ;;
-	-h | --help) sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1 (usage: $prog [--wg PATH] [--wgd PATH])" ;;
 	esac
 done

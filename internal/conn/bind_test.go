@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"syscall"
 	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
 var (
@@ -33,7 +35,7 @@ func receiver(t testing.TB, b Bind, addr netip.Addr) ReceiveFunc {
 	fns := b.ReceiveFuncs()
 	if addr.Is6() {
 		if len(fns) < 2 {
-			t.Skip("no IPv6 on this host")
+			testenv.Unavailable(t, "no IPv6 on this host")
 		}
 		return fns[1]
 	}

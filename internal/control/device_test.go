@@ -31,6 +31,9 @@ func newDevice(t *testing.T, maxPeers int) *device.Device {
 // through DeviceEngine.
 func TestDeviceEngineVectors(t *testing.T) {
 	files, _ := filepath.Glob("../../ifwg/testdata/set-*.bin")
+	if len(files) == 0 {
+		t.Fatal("no SET vectors in ../../ifwg/testdata")
+	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			b, err := os.ReadFile(f)

@@ -97,9 +97,6 @@ func TestFloodDoesNotStopHandshake(t *testing.T) {
 	if cb.count(noise.MessageCookieReplyType) == 0 {
 		t.Fatal("no cookie replies under load")
 	}
-	if len(tp.b.dev.queues.handshake) > MaxQueuedHandshakes {
-		t.Fatal("handshake queue over its bound")
-	}
 }
 
 // queueHandshakeFrom feeds a handshake message to h as if received from

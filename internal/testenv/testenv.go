@@ -19,8 +19,10 @@ import (
 // InCI reports whether the tests run under CI.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-// unavailable skips the test, or fails it under CI.
-func unavailable(t testing.TB, format string, args ...any) {
+// Unavailable skips a test whose prerequisite this machine lacks (a
+// kernel feature, an address family), or fails it under CI, where every
+// prerequisite is expected.
+func Unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	if InCI() {
 		t.Fatalf("prerequisite missing under CI: "+format, args...)
@@ -32,7 +34,7 @@ func unavailable(t testing.TB, format string, args ...any) {
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		unavailable(t, "needs root (tun devices, network namespaces)")
+		Unavailable(t, "needs root (tun devices, network namespaces)")
 	}
 }
 
@@ -45,7 +47,7 @@ func RequireTool(t testing.TB, env string, names ...string) string {
 	if p := LookTool(env, names...); p != "" {
 		return p
 	}
-	unavailable(t, "none of %v found (set %s, or run `make test-deps`)", names, env)
+	Unavailable(t, "none of %v found (set %s, or run `make test-deps`)", names, env)
 	return ""
 }
 
