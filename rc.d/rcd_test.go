@@ -600,6 +600,34 @@ func defaultRoute(t *testing.T) *harness {
 	return h
 }
 
+// TestReloadFailureKeepsState checks that a reload that fails keeps the
+// record stop needs: the endpoint host routes added at start must still be
+// removed by a later stop.
+func TestReloadFailureKeepsState(t *testing.T) {
+	h := defaultRoute(t)
+	h.setWorld("route/-inet_default", routeVia("default", "192.168.1.1", "em0"))
+	checkRun(t, h.run("start"), 0, "Started wireguard wg0 (kernel).\n")
+	before := h.state("wg0")
+	if !strings.Contains(before, "203.0.113.1") {
+		t.Fatalf("start recorded no endpoint host route:\n%s", before)
+	}
+	h.fail("wg-syncconf-wg0")
+	if r := h.run("reload"); r.code == 0 {
+		t.Fatalf("reload with a failing wg syncconf succeeded")
+	}
+	after := h.state("wg0")
+	for _, line := range strings.Split(strings.TrimSpace(before), "\n") {
+		if !strings.Contains(after, line) {
+			t.Errorf("the failed reload lost %q from the state:\n%s", line, after)
+		}
+	}
+	h.commands()
+	h.run("stop")
+	if stop := strings.Join(h.commands(), "\n"); !strings.Contains(stop, "delete -inet 203.0.113.1") {
+		t.Errorf("stop after the failed reload left the endpoint host route:\n%s", stop)
+	}
+}
+
 func TestDefaultRoute(t *testing.T) {
 	h := defaultRoute(t)
 	h.setWorld("route/-inet_default", routeVia("default", "192.168.1.1", "em0"))
