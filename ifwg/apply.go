@@ -90,16 +90,16 @@ func ApplySet(tx SetTarget, l *nvlist.List) error {
 	}
 	if b, ok := l.Binary(NVPrivateKey); ok {
 		if len(b) != KeyLen {
-			return setErr(syscall.EINVAL, "private-key of %d bytes", len(b))
+			return SetErrorf(syscall.EINVAL, "private-key of %d bytes", len(b))
 		}
 		tx.SetPrivateKey([KeyLen]byte(b))
 	}
 	if v, ok := l.Number(NVUserCookie); ok {
 		if v > math.MaxUint32 {
-			return setErr(syscall.EINVAL, "user-cookie %d out of range", v)
+			return SetErrorf(syscall.EINVAL, "user-cookie %d out of range", v)
 		}
 		if err := tx.SetUserCookie(uint32(v)); err != nil {
-			return withErrno(err, syscall.EINVAL, "failed to set user-cookie")
+			return WithErrno(err, syscall.EINVAL, "failed to set user-cookie")
 		}
 	}
 	peers, _ := l.NVListArray(NVPeers)
@@ -115,13 +115,13 @@ func ApplySet(tx SetTarget, l *nvlist.List) error {
 // kernel compares with the port its sockets have.
 func wgcSetListenPort(tx SetTarget, v uint64) error {
 	if v > math.MaxUint16 {
-		return setErr(syscall.EINVAL, "listen-port %d out of range", v)
+		return SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
 	}
 	if uint16(v) == tx.ListenPort() {
 		return nil
 	}
 	if err := tx.SetListenPort(uint16(v)); err != nil {
-		return withErrno(err, syscall.EADDRINUSE, "failed to set listen-port")
+		return WithErrno(err, syscall.EADDRINUSE, "failed to set listen-port")
 	}
 	return nil
 }
@@ -133,10 +133,10 @@ func wgcSetListenPort(tx SetTarget, v uint64) error {
 func wgPeerAdd(tx SetTarget, l *nvlist.List) error {
 	b, ok := l.Binary(NVPublicKey)
 	if !ok {
-		return setErr(syscall.EINVAL, "peer without public-key")
+		return SetErrorf(syscall.EINVAL, "peer without public-key")
 	}
 	if len(b) != KeyLen {
-		return setErr(syscall.EINVAL, "public-key of %d bytes", len(b))
+		return SetErrorf(syscall.EINVAL, "public-key of %d bytes", len(b))
 	}
 	pub := [KeyLen]byte(b)
 	if own, ok := tx.PublicKey(); ok && own == pub {
@@ -156,7 +156,7 @@ func wgPeerAdd(tx SetTarget, l *nvlist.List) error {
 	if created {
 		p, err := tx.CreatePeer(pub)
 		if err != nil {
-			return withErrno(err, syscall.ENOSPC, "failed to create "+keyAbbrev(pub))
+			return WithErrno(err, syscall.ENOSPC, "failed to create "+keyAbbrev(pub))
 		}
 		peer = p
 	}
@@ -174,19 +174,19 @@ func wgPeerAdd(tx SetTarget, l *nvlist.List) error {
 func wgPeerSet(peer SetPeerTarget, l *nvlist.List) error {
 	if b, ok := l.Binary(NVEndpoint); ok {
 		if len(b) > MaxSockaddrLen {
-			return setErr(syscall.EINVAL, "endpoint of %d bytes", len(b))
+			return SetErrorf(syscall.EINVAL, "endpoint of %d bytes", len(b))
 		}
 		peer.SetEndpoint(sockaddrEndpoint(b))
 	}
 	if b, ok := l.Binary(NVPresharedKey); ok {
 		if len(b) != KeyLen {
-			return setErr(syscall.EINVAL, "preshared-key of %d bytes", len(b))
+			return SetErrorf(syscall.EINVAL, "preshared-key of %d bytes", len(b))
 		}
 		peer.SetPresharedKey([KeyLen]byte(b))
 	}
 	if v, ok := l.Number(NVKeepalive); ok {
 		if v > math.MaxUint16 {
-			return setErr(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
+			return SetErrorf(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
 		}
 		peer.SetPersistentKeepalive(uint16(v))
 	}
@@ -209,7 +209,7 @@ func wgAllowedIP(peer SetPeerTarget, l *nvlist.List) error {
 	}
 	flags, _ := l.Number(NVFlags)
 	if flags&^AllowedIPValidFlags != 0 {
-		return setErr(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
+		return SetErrorf(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
 	}
 	p, ok, err := allowedIPPrefix(l, cidr)
 	if err != nil || !ok {
@@ -220,7 +220,7 @@ func wgAllowedIP(peer SetPeerTarget, l *nvlist.List) error {
 		return nil
 	}
 	if err := peer.AddAllowedIP(p); err != nil {
-		return withErrno(err, syscall.ENOMEM, "failed to add allowed-ip")
+		return WithErrno(err, syscall.ENOMEM, "failed to add allowed-ip")
 	}
 	return nil
 }
@@ -231,12 +231,12 @@ func allowedIPPrefix(l *nvlist.List, cidr uint64) (netip.Prefix, bool, error) {
 	var addr netip.Addr
 	if b, ok := l.Binary(NVIPv4); ok {
 		if len(b) != 4 || cidr > 32 {
-			return netip.Prefix{}, false, setErr(syscall.EINVAL, "ipv4 of %d bytes with cidr %d", len(b), cidr)
+			return netip.Prefix{}, false, SetErrorf(syscall.EINVAL, "ipv4 of %d bytes with cidr %d", len(b), cidr)
 		}
 		addr = netip.AddrFrom4([4]byte(b))
 	} else if b, ok := l.Binary(NVIPv6); ok {
 		if len(b) != 16 || cidr > 128 {
-			return netip.Prefix{}, false, setErr(syscall.EINVAL, "ipv6 of %d bytes with cidr %d", len(b), cidr)
+			return netip.Prefix{}, false, SetErrorf(syscall.EINVAL, "ipv6 of %d bytes with cidr %d", len(b), cidr)
 		}
 		addr = netip.AddrFrom16([16]byte(b))
 	} else {
@@ -261,9 +261,9 @@ func sockaddrEndpoint(b []byte) netip.AddrPort {
 	return e.AddrPort()
 }
 
-// withErrno returns err, wrapped with what failed, when it carries an
-// errno; otherwise a SetError with the fallback errno.
-func withErrno(err error, fallback syscall.Errno, what string) error {
+// WithErrno returns err, wrapped with what failed, when it carries an
+// errno; otherwise a *SetError with the fallback errno.
+func WithErrno(err error, fallback syscall.Errno, what string) error {
 	var en syscall.Errno
 	if errors.As(err, &en) {
 		return fmt.Errorf("%s: %w", what, err)

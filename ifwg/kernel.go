@@ -51,7 +51,7 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, &Errno{Op: "list", Errno: errnoOf(err)}
+			return nil, kernelErr("list", err)
 		}
 		if n == 0 {
 			return nil, nil
@@ -65,7 +65,7 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, &Errno{Op: "list", Errno: errnoOf(err)}
+			return nil, kernelErr("list", err)
 		}
 		return parseGroupMembers(buf[:min(n, len(buf))]), nil
 	}

@@ -39,9 +39,8 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 	}
 	if len(d.Peers) > 0 {
 		peers := make([]*nvlist.List, len(d.Peers))
-		var a byteArena
 		for i := range d.Peers {
-			p, err := encodeGetPeer(&d.Peers[i], privileged, &a)
+			p, err := encodeGetPeer(&d.Peers[i], privileged)
 			if err != nil {
 				return nil, fmt.Errorf("peer %d: %w", i, err)
 			}
@@ -55,52 +54,24 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 	return l, nil
 }
 
-// byteArena hands out the binary values of a GET reply from shared
-// chunks, so that a reply of many peers costs a few allocations instead of
-// several per peer. The lists keep the slices (nvlist does not copy
-// binaries), and nothing else writes to the chunks.
-type byteArena struct {
-	chunk []byte
-}
-
-// take returns a zeroed slice of n bytes.
-func (a *byteArena) take(n int) []byte {
-	if len(a.chunk) < n {
-		a.chunk = make([]byte, max(n, 64<<10))
-	}
-	b := a.chunk[:n:n]
-	a.chunk = a.chunk[n:]
-	return b
-}
-
-// bytes returns a copy of b from the arena.
-func (a *byteArena) bytes(b []byte) []byte {
-	c := a.take(len(b))
-	copy(c, b)
-	return c
-}
-
-// key returns a copy of k from the arena.
-func (a *byteArena) key(k Key) []byte { return a.bytes(k[:]) }
-
-func encodeGetPeer(p *Peer, privileged bool, a *byteArena) (*nvlist.List, error) {
+func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 	l := nvlist.New()
-	l.AddBinary(NVPublicKey, a.key(p.PublicKey))
+	l.AddBinary(NVPublicKey, keyBytes(p.PublicKey))
 	if privileged {
 		var psk Key
 		if p.PresharedKey != nil {
 			psk = *p.PresharedKey
 		}
-		l.AddBinary(NVPresharedKey, a.key(psk))
+		l.AddBinary(NVPresharedKey, keyBytes(psk))
 	}
 	if p.Endpoint.IsValid() {
-		sa, err := p.Endpoint.appendSockaddr(a.take(sockaddrIn6)[:0])
+		sa, err := p.Endpoint.MarshalSockaddr()
 		if err != nil {
 			return nil, err
 		}
 		l.AddBinary(NVEndpoint, sa)
 	}
-	hs := a.take(lastHandshakeLen)
+	hs := make([]byte, lastHandshakeLen)
 	binary.LittleEndian.PutUint64(hs, uint64(p.LastHandshake.Sec))
 	binary.LittleEndian.PutUint64(hs[8:], uint64(p.LastHandshake.Nsec))
 	l.AddBinary(NVLastHandshakeTime, hs)
@@ -114,10 +85,10 @@ func encodeGetPeer(p *Peer, privileged bool, a *byteArena) (*nvlist.List, error)
 			addr := pfx.Addr()
 			if addr.Is4() {
 				b := addr.As4()
-				al.AddBinary(NVIPv4, a.bytes(b[:]))
+				al.AddBinary(NVIPv4, b[:])
 			} else {
 				b := addr.As16()
-				al.AddBinary(NVIPv6, a.bytes(b[:]))
+				al.AddBinary(NVIPv6, b[:])
 			}
 			al.AddNumber(NVCIDR, uint64(pfx.Bits()))
 			aips[i] = al

@@ -10,13 +10,9 @@ import (
 	"github.com/wgbsd/wgbsd/nvlist"
 )
 
-// Sizes of the packed format's fixed parts (nvlist's package doc).
+// Sizes of the packed format's fixed parts.
 const (
-	nvHeaderLen = 19 // list header: magic, version, flags, descriptors, size
-	nvPairLen   = 19 // pair header: type, name size, data size, items
-	nvMarkerLen = nvPairLen + 1
-	nvMagic     = 0x6c
-	nvArrayNext = 0xfe
+	nvMarkerLen = nvlist.PairHeaderSize + 1 // a pair header and an empty name
 )
 
 // AppendGet appends to b the packed SIOCGWG reply for d: the same bytes as
@@ -46,11 +42,11 @@ type getWriter struct {
 }
 
 // pairSize is the packed size of a pair with this name and data size.
-func pairSize(name string, data int) int { return nvPairLen + len(name) + 1 + data }
+func pairSize(name string, data int) int { return nvlist.PairHeaderSize + len(name) + 1 + data }
 
 // size returns the packed size of d's reply.
 func (g *getWriter) size(d *Device) int {
-	n := nvHeaderLen
+	n := nvlist.HeaderSize
 	if d.ListenPort != 0 {
 		n += pairSize(NVListenPort, 8)
 	}
@@ -66,7 +62,7 @@ func (g *getWriter) size(d *Device) int {
 	if len(d.Peers) > 0 {
 		n += pairSize(NVPeers, 0)
 		for i := range d.Peers {
-			n += nvHeaderLen + g.peerSize(&d.Peers[i]) + nvMarkerLen
+			n += nvlist.HeaderSize + g.peerSize(&d.Peers[i]) + nvMarkerLen
 		}
 	}
 	return n
@@ -87,7 +83,7 @@ func (g *getWriter) peerSize(p *Peer) int {
 	if len(p.AllowedIPs) > 0 {
 		n += pairSize(NVAllowedIPs, 0)
 		for _, pfx := range p.AllowedIPs {
-			n += nvHeaderLen + pairSize(NVCIDR, 8) + nvMarkerLen
+			n += nvlist.HeaderSize + pairSize(NVCIDR, 8) + nvMarkerLen
 			if pfx.Addr().Is4() {
 				n += pairSize(NVIPv4, 4)
 			} else {
@@ -101,9 +97,9 @@ func (g *getWriter) peerSize(p *Peer) int {
 // header writes a list header whose size is the bytes left after it.
 func (g *getWriter) header() {
 	at := len(g.buf)
-	g.buf = append(g.buf, nvMagic, 0, 0)
+	g.buf = append(g.buf, nvlist.Magic, 0, 0)
 	g.buf = binary.LittleEndian.AppendUint64(g.buf, 0)
-	g.buf = binary.LittleEndian.AppendUint64(g.buf, uint64(g.end-at-nvHeaderLen))
+	g.buf = binary.LittleEndian.AppendUint64(g.buf, uint64(g.end-at-nvlist.HeaderSize))
 }
 
 func (g *getWriter) pair(t nvlist.Type, name string, data, items int) {
@@ -126,7 +122,7 @@ func (g *getWriter) binary(name string, v []byte) {
 }
 
 func (g *getWriter) arrayNext() {
-	g.pair(nvArrayNext, "", 0, 0)
+	g.pair(nvlist.TypeArrayNext, "", 0, 0)
 }
 
 func (g *getWriter) device(d *Device) {

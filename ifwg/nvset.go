@@ -140,7 +140,7 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 	}
 	if v, ok := l.Number(NVListenPort); ok {
 		if v > math.MaxUint16 {
-			return nil, setErr(syscall.EINVAL, "listen-port %d out of range", v)
+			return nil, SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
 		}
 		c.ListenPort = Ptr(uint16(v))
 	}
@@ -153,7 +153,7 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 	}
 	if v, ok := l.Number(NVUserCookie); ok {
 		if v > math.MaxUint32 {
-			return nil, setErr(syscall.EINVAL, "user-cookie %d out of range", v)
+			return nil, SetErrorf(syscall.EINVAL, "user-cookie %d out of range", v)
 		}
 		c.FwMark = Ptr(uint32(v))
 	}
@@ -173,7 +173,7 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 	b, ok := l.Binary(NVPublicKey)
 	if !ok {
-		return nil, setErr(syscall.EINVAL, "peer without public-key")
+		return nil, SetErrorf(syscall.EINVAL, "peer without public-key")
 	}
 	pub, err := keyFrom(b, NVPublicKey)
 	if err != nil {
@@ -189,7 +189,7 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 	}
 	if b, ok := l.Binary(NVEndpoint); ok {
 		if len(b) > MaxSockaddrLen {
-			return nil, setErr(syscall.EINVAL, "endpoint of %d bytes", len(b))
+			return nil, SetErrorf(syscall.EINVAL, "endpoint of %d bytes", len(b))
 		}
 		// A sockaddr of another family is stored by the kernel but gives
 		// the peer no usable endpoint: the zero Endpoint.
@@ -205,7 +205,7 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 	}
 	if v, ok := l.Number(NVKeepalive); ok {
 		if v > math.MaxUint16 {
-			return nil, setErr(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
+			return nil, SetErrorf(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
 		}
 		pc.PersistentKeepalive = Ptr(uint16(v))
 	}
@@ -232,25 +232,25 @@ func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
 	}
 	flags, _ := l.Number(NVFlags)
 	if flags&^AllowedIPValidFlags != 0 {
-		return AllowedIP{}, false, setErr(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
+		return AllowedIP{}, false, SetErrorf(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
 	}
 	var addr netip.Addr
 	var maxBits uint64
 	if b, ok := l.Binary(NVIPv4); ok {
 		if len(b) != 4 {
-			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv4 of %d bytes", len(b))
+			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv4 of %d bytes", len(b))
 		}
 		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
 	} else if b, ok := l.Binary(NVIPv6); ok {
 		if len(b) != 16 {
-			return AllowedIP{}, false, setErr(syscall.EINVAL, "ipv6 of %d bytes", len(b))
+			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv6 of %d bytes", len(b))
 		}
 		addr, maxBits = netip.AddrFrom16([16]byte(b)), 128
 	} else {
 		return AllowedIP{}, false, nil
 	}
 	if cidr > maxBits {
-		return AllowedIP{}, false, setErr(syscall.EINVAL, "cidr %d too large for %v", cidr, addr)
+		return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "cidr %d too large for %v", cidr, addr)
 	}
 	return AllowedIP{
 		Prefix: netip.PrefixFrom(addr, int(cidr)),
@@ -273,7 +273,7 @@ func padSockaddr(b []byte) []byte {
 // keyFrom returns the key in b, or EINVAL when b is not 32 bytes.
 func keyFrom(b []byte, name string) (Key, error) {
 	if len(b) != KeyLen {
-		return Key{}, setErr(syscall.EINVAL, "%s of %d bytes", name, len(b))
+		return Key{}, SetErrorf(syscall.EINVAL, "%s of %d bytes", name, len(b))
 	}
 	return Key(b), nil
 }
@@ -291,6 +291,7 @@ func (e *SetError) Error() string { return e.Reason + ": " + e.Errno.Error() }
 // Unwrap returns the errno.
 func (e *SetError) Unwrap() error { return e.Errno }
 
-func setErr(en syscall.Errno, format string, args ...any) error {
+// SetErrorf returns a *SetError with the errno and the formatted reason.
+func SetErrorf(en syscall.Errno, format string, args ...any) error {
 	return &SetError{Errno: en, Reason: fmt.Sprintf(format, args...)}
 }

@@ -181,7 +181,7 @@ func (d *UAPISetDecoder) Next() (UAPISetOp, error) {
 func (d *UAPISetDecoder) next() (UAPISetOp, error) {
 	line, err := readUAPILine(d.r, d.buf)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return UAPISetOp{}, setErr(syscall.EIO, "failed to read set request: %v", err)
+		return UAPISetOp{}, SetErrorf(syscall.EIO, "failed to read set request: %v", err)
 	}
 	if err == nil {
 		d.buf = line[:0]
@@ -196,7 +196,7 @@ func (d *UAPISetDecoder) next() (UAPISetOp, error) {
 	}
 	key, value, ok := strings.Cut(string(line), "=")
 	if !ok {
-		return UAPISetOp{}, setErr(syscall.EPROTO, "set request line without '='")
+		return UAPISetOp{}, SetErrorf(syscall.EPROTO, "set request line without '='")
 	}
 	if key == uapiPublicKey {
 		d.inPeer = true
@@ -235,7 +235,7 @@ func parseUAPISetDeviceLine(key, value string) (UAPISetOp, error) {
 		op.Kind = UAPIReplacePeers
 		err = parseUAPISetTrue(key, value)
 	default:
-		return UAPISetOp{}, setErr(syscall.EINVAL, "invalid uapi device key %q", uapiClip(key))
+		return UAPISetOp{}, SetErrorf(syscall.EINVAL, "invalid uapi device key %q", uapiClip(key))
 	}
 	return op, err
 }
@@ -270,10 +270,10 @@ func parseUAPISetPeerLine(key, value string) (UAPISetOp, error) {
 	case uapiProtocolVersion:
 		op.Kind = UAPIProtocolVersion
 		if value != "1" {
-			err = setErr(syscall.EINVAL, "invalid protocol version %q", uapiClip(value))
+			err = SetErrorf(syscall.EINVAL, "invalid protocol version %q", uapiClip(value))
 		}
 	default:
-		return UAPISetOp{}, setErr(syscall.EINVAL, "invalid uapi peer key %q", uapiClip(key))
+		return UAPISetOp{}, SetErrorf(syscall.EINVAL, "invalid uapi peer key %q", uapiClip(key))
 	}
 	return op, err
 }
@@ -283,7 +283,7 @@ func parseUAPISetPeerLine(key, value string) (UAPISetOp, error) {
 func parseUAPISetKey(key, value string) (Key, error) {
 	k, err := ParseHexKey(value)
 	if err != nil {
-		return Key{}, setErr(syscall.EINVAL, "invalid %s", key)
+		return Key{}, SetErrorf(syscall.EINVAL, "invalid %s", key)
 	}
 	return k, nil
 }
@@ -292,7 +292,7 @@ func parseUAPISetKey(key, value string) (Key, error) {
 func parseUAPISetUint(key, value string, bits int) (uint32, error) {
 	v, err := strconv.ParseUint(value, 10, bits)
 	if err != nil {
-		return 0, setErr(syscall.EINVAL, "invalid %s %q", key, uapiClip(value))
+		return 0, SetErrorf(syscall.EINVAL, "invalid %s %q", key, uapiClip(value))
 	}
 	return uint32(v), nil
 }
@@ -300,7 +300,7 @@ func parseUAPISetUint(key, value string, bits int) (uint32, error) {
 // parseUAPISetTrue accepts only "true".
 func parseUAPISetTrue(key, value string) error {
 	if value != uapiTrue {
-		return setErr(syscall.EINVAL, "invalid %s value %q", key, uapiClip(value))
+		return SetErrorf(syscall.EINVAL, "invalid %s value %q", key, uapiClip(value))
 	}
 	return nil
 }
@@ -310,11 +310,11 @@ func parseUAPISetTrue(key, value string) error {
 func parseUAPISetEndpoint(value string) (Endpoint, error) {
 	ap, err := netip.ParseAddrPort(value)
 	if err != nil {
-		return Endpoint{}, setErr(syscall.EINVAL, "invalid endpoint %q", uapiClip(value))
+		return Endpoint{}, SetErrorf(syscall.EINVAL, "invalid endpoint %q", uapiClip(value))
 	}
 	e, err := uapiEndpointOf(ap.Addr(), ap.Port())
 	if err != nil {
-		return Endpoint{}, setErr(syscall.EINVAL, "invalid endpoint: %v", err)
+		return Endpoint{}, SetErrorf(syscall.EINVAL, "invalid endpoint: %v", err)
 	}
 	return e, nil
 }
@@ -325,7 +325,7 @@ func parseUAPISetAllowedIP(value string) (AllowedIP, error) {
 	value, a.Remove = strings.CutPrefix(value, "-")
 	p, err := netip.ParsePrefix(value)
 	if err != nil {
-		return AllowedIP{}, setErr(syscall.EINVAL, "invalid allowed ip %q", uapiClip(value))
+		return AllowedIP{}, SetErrorf(syscall.EINVAL, "invalid allowed ip %q", uapiClip(value))
 	}
 	a.Prefix = p
 	return a, nil
@@ -532,7 +532,7 @@ func serveUAPIGet(r *bufio.Reader, h UAPIHandler) []byte {
 		return nil
 	}
 	if c != '\n' {
-		return MarshalUAPIErrno(setErr(syscall.EINVAL, "trailing character in uapi get"))
+		return MarshalUAPIErrno(SetErrorf(syscall.EINVAL, "trailing character in uapi get"))
 	}
 	d, err := h.UAPIGet()
 	if err != nil {

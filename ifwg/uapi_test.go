@@ -446,7 +446,7 @@ func TestMarshalUAPIErrno(t *testing.T) {
 		{nil, "errno=0\n\n"},
 		{syscall.EADDRINUSE, "errno=-" + strconv.Itoa(int(syscall.EADDRINUSE)) + "\n\n"},
 		{&Errno{Op: "set", Errno: syscall.EIO}, "errno=-" + strconv.Itoa(int(syscall.EIO)) + "\n\n"},
-		{setErr(syscall.EPROTO, "x"), "errno=-" + strconv.Itoa(int(syscall.EPROTO)) + "\n\n"},
+		{SetErrorf(syscall.EPROTO, "x"), "errno=-" + strconv.Itoa(int(syscall.EPROTO)) + "\n\n"},
 		{errors.New("other"), "errno=-55\n\n"},
 	} {
 		if got := string(MarshalUAPIErrno(tc.err)); got != tc.want {

@@ -33,7 +33,7 @@ const (
 // Marker pair types. They only exist on the wire, where they close a nested
 // list (typeUp) or an element of a list array (typeArrayNext).
 const (
-	typeArrayNext Type = 254
+	typeArrayNext      = TypeArrayNext
 	typeUp        Type = 255
 )
 
@@ -91,10 +91,10 @@ const MaxNameLen = 2047
 
 // Sizes of the fixed wire structures.
 const (
-	listHeaderSize = 19 // magic, version, flags, descriptors u64, size u64
-	pairHeaderSize = 19 // type, namesize u16, datasize u64, nitems u64
+	listHeaderSize = HeaderSize
+	pairHeaderSize = PairHeaderSize
 	markerSize     = pairHeaderSize + 1
-	headerMagic    = 0x6c
+	headerMagic    = Magic
 )
 
 // Error describes why an Add call, Pack or Unpack failed.
@@ -139,3 +139,19 @@ func (e *Error) Unwrap() error { return e.Errno }
 func addError(name string, errno syscall.Errno, format string, args ...any) *Error {
 	return &Error{Op: "add", Offset: -1, Name: name, Errno: errno, Reason: fmt.Sprintf(format, args...)}
 }
+
+// The fixed parts of the packed format, for encoders that write a known
+// shape of list directly (such as ifwg.AppendGet).
+const (
+	// HeaderSize is the size of a list header: magic, version, flags,
+	// descriptor count (u64) and size (u64).
+	HeaderSize = 19
+	// PairHeaderSize is the size of a pair header: type, name size
+	// (u16), data size (u64) and item count (u64).
+	PairHeaderSize = 19
+	// Magic is the first byte of every list header.
+	Magic = 0x6c
+	// TypeArrayNext is the marker pair that ends each element of a list
+	// array; a marker is a pair header and an empty name.
+	TypeArrayNext Type = 254
+)

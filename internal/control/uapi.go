@@ -50,7 +50,7 @@ func (h uapiHandler) UAPISet(dec *ifwg.UAPISetDecoder) error {
 				break
 			}
 		}
-		return setErrorf(syscall.EPERM, "uapi set by an unprivileged caller")
+		return ifwg.SetErrorf(syscall.EPERM, "uapi set by an unprivileged caller")
 	}
 	err := h.s.uapiSet(dec)
 	if err != nil {
@@ -130,11 +130,11 @@ func (a *uapiApplier) apply(tx Tx, op ifwg.UAPISetOp) error {
 		tx.SetPrivateKey(op.Key)
 	case ifwg.UAPIListenPort:
 		if err := tx.SetListenPort(uint16(op.Number)); err != nil {
-			return setErrorf(syscall.EADDRINUSE, "failed to set listen_port: %v", err)
+			return ifwg.SetErrorf(syscall.EADDRINUSE, "failed to set listen_port: %v", err)
 		}
 	case ifwg.UAPIFwMark:
 		if err := tx.SetUserCookie(op.Number); err != nil {
-			return setErrorf(syscall.EADDRINUSE, "failed to update fwmark: %v", err)
+			return ifwg.SetErrorf(syscall.EADDRINUSE, "failed to update fwmark: %v", err)
 		}
 	case ifwg.UAPIReplacePeers:
 		tx.ReplacePeers()
@@ -172,7 +172,7 @@ func (a *uapiApplier) selectPeer(tx Tx, key [32]byte) error {
 	}
 	if _, err := tx.CreatePeer(key); err != nil {
 		a.dummy = true
-		return setErrorf(syscall.EINVAL, "failed to create new %s: %v", peerName(key), err)
+		return ifwg.SetErrorf(syscall.EINVAL, "failed to create new %s: %v", peerName(key), err)
 	}
 	a.created = true
 	return nil
@@ -214,7 +214,7 @@ func applyAllowedIP(p PeerTx, a ifwg.AllowedIP) error {
 		return nil
 	}
 	if err := p.AddAllowedIP(prefix); err != nil {
-		return withErrno(err, syscall.ENOMEM, "failed to add allowed_ip")
+		return ifwg.WithErrno(err, syscall.ENOMEM, "failed to add allowed_ip")
 	}
 	return nil
 }
