@@ -208,17 +208,25 @@ func deliverReceive(b *batch) {
 	var rx uint64
 	var src netip.AddrPort
 	valid, dataReceived := false, false
-	for _, e := range b.elems {
-		if e.plain < 0 || p.removed.Load() {
+	elems := b.elems
+	if p.removed.Load() {
+		elems = nil
+	}
+	// One pass under the replay lock marks replayed packets, so the lock
+	// is taken once per batch and never held across what follows.
+	kp.replayMu.Lock()
+	for _, e := range elems {
+		if e.plain >= 0 && !kp.replay.Validate(e.counter) {
+			e.plain = -1
+		}
+	}
+	kp.replayMu.Unlock()
+	for _, e := range elems {
+		if e.plain < 0 {
 			continue
 		}
-		kp.replayMu.Lock()
-		fresh := kp.replay.Validate(e.counter)
-		kp.replayMu.Unlock()
-		if !fresh {
-			continue
-		}
-		if p.receivedWith(kp) {
+		// Only the first authentic packet can confirm the keypair.
+		if !valid && p.receivedWith(kp) {
 			p.timersHandshakeComplete()
 			p.sendStaged(false)
 		}
