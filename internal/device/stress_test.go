@@ -94,4 +94,40 @@ func TestStressConfigureDuringTraffic(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	// The tunnel must still carry traffic both ways after the churn.
+	for _, h := range []*testHost{tp.a, tp.b} {
+		for drained := false; !drained; {
+			select {
+			case <-h.tun.Written():
+			default:
+				drained = true
+			}
+		}
+	}
+	// b went down and up, dropping its keys while a kept its own: as in
+	// any WireGuard, a's data goes unanswered until its timers start a
+	// new handshake, so give the fake clock that long.
+	for _, h := range []*testHost{tp.a, tp.b} {
+		_ = h.tun.Inject(packet(h, otherOf(tp, h), false, "nudge"))
+	}
+	tp.run(t, KeepaliveTimeout+RekeyTimeout+RekeyTimeoutJitterMax)
+	for _, h := range []*testHost{tp.a, tp.b} {
+		for drained := false; !drained; {
+			select {
+			case <-h.tun.Written():
+			default:
+				drained = true
+			}
+		}
+	}
+	send(t, tp.a, tp.b, false, "after the churn")
+	send(t, tp.b, tp.a, true, "and back")
+}
+
+// otherOf returns the host of the pair that is not h.
+func otherOf(tp *testPair, h *testHost) *testHost {
+	if h == tp.a {
+		return tp.b
+	}
+	return tp.a
 }
