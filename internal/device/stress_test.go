@@ -3,6 +3,7 @@
 package device
 
 import (
+	"bytes"
 	"net/netip"
 	"sync"
 	"testing"
@@ -106,28 +107,35 @@ func TestStressConfigureDuringTraffic(t *testing.T) {
 	}
 	// b went down and up, dropping its keys while a kept its own: as in
 	// any WireGuard, a's data goes unanswered until its timers start a
-	// new handshake, so give the fake clock that long.
-	for _, h := range []*testHost{tp.a, tp.b} {
-		_ = h.tun.Inject(packet(h, otherOf(tp, h), false, "nudge"))
-	}
-	tp.run(t, KeepaliveTimeout+RekeyTimeout+RekeyTimeoutJitterMax)
-	for _, h := range []*testHost{tp.a, tp.b} {
-		for drained := false; !drained; {
-			select {
-			case <-h.tun.Written():
-			default:
-				drained = true
-			}
-		}
-	}
-	send(t, tp.a, tp.b, false, "after the churn")
-	send(t, tp.b, tp.a, true, "and back")
+	// new handshake, so the clock moves on until the packets cross.
+	eventuallyCrosses(t, tp, tp.a, tp.b, false, "after the churn")
+	eventuallyCrosses(t, tp, tp.b, tp.a, true, "and back")
 }
 
-// otherOf returns the host of the pair that is not h.
-func otherOf(tp *testPair, h *testHost) *testHost {
-	if h == tp.a {
-		return tp.b
+// eventuallyCrosses injects a packet into from's TUN, again after each
+// second of fake time (a packet sent on keys the other side dropped is
+// lost), until it comes out of to's TUN, skipping packets left over from
+// earlier traffic. It fails after a minute of fake time.
+func eventuallyCrosses(t *testing.T, tp *testPair, from, to *testHost, v6 bool, payload string) {
+	t.Helper()
+	pkt := packet(from, to, v6, payload)
+	for range 60 {
+		if err := from.tun.Inject(pkt); err != nil {
+			t.Fatal(err)
+		}
+		wait := time.After(200 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case got := <-to.tun.Written():
+				if bytes.Equal(got, pkt) {
+					return
+				}
+			case <-wait:
+				break drain
+			}
+		}
+		tp.clock.Advance(time.Second)
 	}
-	return tp.a
+	t.Fatalf("%q never crossed from %s to %s", payload, from.tun.Name(), to.tun.Name())
 }
