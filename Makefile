@@ -4,7 +4,6 @@
 # references, $$ in recipes and shell loops.
 
 GO?=		go
-STATICCHECK?=	staticcheck
 VERSION?=	0.1.0
 PREFIX?=	/usr/local
 DESTDIR?=
@@ -20,13 +19,14 @@ MANDOC?=	mandoc
 MAN5=		wg.conf.5
 MAN8=		wg.8 wgd.8 wireguard.8
 BUILDDIR?=	build
+# Test and lint tools built from the Go module proxy (scripts/test-deps.sh).
+TOOLSDIR?=	${BUILDDIR}/tools
+STATICCHECK?=	${TOOLSDIR}/staticcheck
 GOTESTFLAGS?=
-# The wireguard-go the integration tests run against, from the Go module proxy.
-WIREGUARD_GO?=	golang.zx2c4.com/wireguard@v0.0.0-20260522210424-ecfc5a8d5446
 LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
-.PHONY: all build binaries completions test test-deps lint fmt vet staticcheck \
+.PHONY: all build binaries completions test test-deps lint-deps lint fmt vet staticcheck \
 	lint-sh lint-man cross demo install install-bin install-completions \
 	install-rc install-man uninstall clean
 
@@ -43,16 +43,23 @@ binaries:
 completions:
 	${GO} run ./cmd/wg/internal/gencompletion -o ${BUILDDIR}/completion
 
-test:
-	${GO} test -count=1 ${GOTESTFLAGS} ./...
+# test sets up what the suite drives (test-deps), then runs all of it
+# against the pinned wireguard-go built there.
+test: test-deps
+	d=${TOOLSDIR}; case $$d in /*) ;; *) d=$$(pwd)/$$d ;; esac; \
+	WGBSD_WIREGUARD_GO=$$d/wireguard ${GO} test -count=1 ${GOTESTFLAGS} ./...
 
-# test-deps installs the test-only tools outside this module: the pinned
-# wireguard-go (as $GOPATH/bin/wireguard) and staticcheck.
+# test-deps installs Debian's packages for the programs the tests drive
+# (as root, when missing) and builds the pinned wireguard-go
+# (internal/testenv/wireguard-go.pin) into TOOLSDIR; lint-deps adds
+# staticcheck.
 test-deps:
-	GOFLAGS= ${GO} install ${WIREGUARD_GO}
-	GOFLAGS= ${GO} install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	GO="${GO}" TOOLSDIR="${TOOLSDIR}" sh scripts/test-deps.sh
 
-lint: fmt vet staticcheck lint-sh lint-man
+lint-deps:
+	GO="${GO}" TOOLSDIR="${TOOLSDIR}" sh scripts/test-deps.sh lint
+
+lint: lint-deps fmt vet staticcheck lint-sh lint-man
 
 fmt:
 	@out=$$(gofmt -s -l .) || exit 1; if [ -n "$$out" ]; then \
@@ -72,6 +79,7 @@ staticcheck:
 lint-sh:
 	sh -n rc.d/wireguard.in
 	${SHELLCHECK} -s sh -S warning -e SC2034,SC3043 rc.d/wireguard.in
+	${SHELLCHECK} -s sh scripts/test-deps.sh
 
 lint-man:
 	for p in ${MAN5} ${MAN8}; do ${MANDOC} -Tlint -Wwarning man/$$p || exit 1; done

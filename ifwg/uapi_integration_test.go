@@ -61,7 +61,7 @@ func (w *uapiLineWatch) String() string {
 func startWireguardGo(t *testing.T) string {
 	t.Helper()
 	testenv.RequireRoot(t)
-	wgGo := testenv.RequireTool(t, "WGBSD_WIREGUARD_GO", "wireguard-go", "wireguard")
+	wgGo := testenv.RequireWireguardGo(t)
 	ip := testenv.RequireTool(t, "", "ip")
 	name := uapiUniqueName()
 	ns := "wgbsd-uapi-" + name

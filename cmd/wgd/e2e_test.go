@@ -273,7 +273,7 @@ func TestWgdToWgd(t *testing.T) {
 // nvlist, against wireguard-go, configured by Debian's wg over UAPI.
 func TestWgdToWireguardGo(t *testing.T) {
 	tl := requireTools(t)
-	wggo := testenv.RequireTool(t, "WGBSD_WIREGUARD_GO", "wireguard")
+	wggo := testenv.RequireWireguardGo(t)
 	tp := newTopology(t, tl)
 	privA, pubA := newKeys(t)
 	privB, pubB := newKeys(t)
