@@ -126,8 +126,13 @@ const (
 	nd6IFFNoDAD         = 0x100 // ND6_IFF_NO_DAD
 
 	rtmVersion    = 5     // RTM_VERSION
+	rtmNewAddr    = 0xc   // RTM_NEWADDR
+	rtmDelAddr    = 0xd   // RTM_DELADDR
 	rtmIfInfo     = 0xe   // RTM_IFINFO
+	rtmNewMAddr   = 0xf   // RTM_NEWMADDR
+	rtmDelMAddr   = 0x10  // RTM_DELMADDR
 	rtmIfAnnounce = 0x11  // RTM_IFANNOUNCE
+	ifanArrival   = 0     // IFAN_ARRIVAL
 	ifanDeparture = 1     // IFAN_DEPARTURE
 	bsdTunDriver  = "tun" // if_dname of every tun(4) interface, renamed or not
 )

@@ -250,23 +250,42 @@ func addAFHeader(b []byte) error {
 func (d *bsdDevice) watch() {
 	defer close(d.done)
 	defer close(d.sink.ch)
-	buf := make([]byte, 4096)
-	for {
-		n, err := d.route.Read(buf)
-		switch {
-		case errors.Is(err, unix.ENOBUFS):
-			// The kernel dropped messages; ask for the state.
-			if !d.resync() {
-				return
-			}
-			continue
-		case err != nil:
-			return
-		}
-		if u, ok := parseRouteMessage(buf[:n]); ok && u.index == d.index && !d.sink.apply(u) {
-			return
-		}
+	watchLoop(d.route, make([]byte, 4096), d.handleRouteMessage, d.resync)
+}
+
+// handleRouteMessage acts on one routing socket message, as routeDecision
+// says.
+func (d *bsdDevice) handleRouteMessage(msg []byte) bool {
+	m, ok := parseRouteMessage(msg)
+	if !ok {
+		return true
 	}
+	action, index := routeDecision(m, d.index, d.locate)
+	d.index = index
+	switch action {
+	case routeResync:
+		return d.resync()
+	case routeGone:
+		return d.sink.apply(linkUpdate{index: d.index, gone: true})
+	}
+	return true
+}
+
+// locate returns the index that the tun's interface has now in this
+// system, or false when the tun is destroyed (its descriptor answers no
+// more) or its name is not found here.
+func (d *bsdDevice) locate() (int, bool) {
+	var name string
+	var ioErr error
+	if err := d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) }); err != nil || ioErr != nil {
+		return 0, false
+	}
+	var index int
+	err := d.withCtl(func(ctl int, _ string) (err error) {
+		index, err = ifIndex(ctl, name)
+		return err
+	})
+	return index, err == nil
 }
 
 // resync reads the interface's state with ioctls and reports it.

@@ -165,23 +165,10 @@ func openLinkMonitor() (*os.File, error) {
 func (d *linuxDevice) watch() {
 	defer close(d.done)
 	defer close(d.sink.ch)
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := d.nl.Read(buf)
-		switch {
-		case errors.Is(err, unix.ENOBUFS):
-			// The kernel dropped notifications; ask for the state.
-			if !d.resync() {
-				return
-			}
-			continue
-		case err != nil:
-			return
-		}
-		if u, ok := parseLinkMessages(buf[:n], d.index); ok && !d.sink.apply(u) {
-			return
-		}
-	}
+	watchLoop(d.nl, make([]byte, 1<<16), func(msg []byte) bool {
+		u, ok := parseLinkMessages(msg, d.index)
+		return !ok || d.sink.apply(u)
+	}, d.resync)
 }
 
 // resync reads the interface's state with ioctls and reports it.
