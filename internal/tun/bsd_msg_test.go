@@ -5,6 +5,8 @@ package tun
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -224,5 +226,38 @@ func TestDriverOf(t *testing.T) {
 	}
 	if got := driverNameMIB(5); got != [6]int32{4, 18, 0, 2, 5, 3} {
 		t.Errorf("driverNameMIB = %v", got)
+	}
+}
+
+type sockOpt struct{ level, name, value int }
+
+// TestSetRouteSockOpts checks the routing socket options: SO_RERROR
+// (0x00020000 in sys/sys/socket.h, "keep track of receive errors"),
+// tolerated as missing on kernels before 14 (ENOPROTOOPT), and the
+// largest receive buffer the kernel accepts.
+func TestSetRouteSockOpts(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		fail    map[sockOpt]error
+		want    []sockOpt
+		wantErr bool
+	}{
+		{"all accepted", nil, []sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}}, false},
+		{"no SO_RERROR", map[sockOpt]error{{0xffff, 0x20000, 1}: syscall.Errno(42)},
+			[]sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}}, false},
+		{"small maxsockbuf", map[sockOpt]error{{0xffff, 0x1002, 1 << 20}: syscall.Errno(55)},
+			[]sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}, {0xffff, 0x1002, 256 << 10}}, false},
+		{"SO_RERROR refused", map[sockOpt]error{{0xffff, 0x20000, 1}: syscall.Errno(22)},
+			[]sockOpt{{0xffff, 0x20000, 1}}, true},
+	} {
+		var got []sockOpt
+		err := setRouteSockOpts(func(level, name, value int) error {
+			o := sockOpt{level, name, value}
+			got = append(got, o)
+			return c.fail[o]
+		})
+		if (err != nil) != c.wantErr || !slices.Equal(got, c.want) {
+			t.Errorf("%s: set %v, err %v; want %v, err %v", c.name, got, err, c.want, c.wantErr)
+		}
 	}
 }
