@@ -16,7 +16,6 @@ import (
 )
 
 const (
-	bsdClonePath = "/dev/tun"
 	// batchSize is the largest batch a Device reads. tun(4) moves one
 	// packet per system call, so a batch only saves poller round trips
 	// and wake-ups.
@@ -54,14 +53,9 @@ func Create(name string, mtu int) (Device, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	fd, err := unix.Open(bsdClonePath, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	fd, assigned, failed, err := openClone(realCloneSys)
 	if err != nil {
-		return nil, cloneError(err)
-	}
-	assigned, err := tunName(fd)
-	if err != nil {
-		unix.Close(fd)
-		return nil, ioctlError("read the name of the interface cloned from "+bsdClonePath, err)
+		return nil, cloneError(failed, err)
 	}
 	if err := configure(fd, assigned, name); err != nil {
 		unix.Close(fd)
@@ -85,14 +79,33 @@ func destroyQuietly(name string) {
 	}
 }
 
-// cloneError explains a failure to open /dev/tun. Cloning needs
-// privilege: without it devfs answers ENOENT, as if tun(4) were absent.
-func cloneError(err error) error {
+// realCloneSys is openClone's system calls.
+var realCloneSys = cloneSys{
+	open: func(path string) (int, error) {
+		return unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	},
+	close:   func(fd int) { unix.Close(fd) },
+	tunName: tunName,
+	create: func(name string) (string, error) {
+		ctl, err := openCtl()
+		if err != nil {
+			return "", err
+		}
+		defer unix.Close(ctl)
+		return createIf(ctl, name)
+	},
+	destroy: destroyQuietly,
+}
+
+// cloneError explains a failure to open a new tun: the node at path did
+// not open. Creating interfaces needs privilege: without it devfs answers
+// ENOENT for /dev/tun, as if tun(4) were absent.
+func cloneError(path string, err error) error {
 	if errors.Is(err, unix.ENOENT) && os.Geteuid() != 0 {
-		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", bsdClonePath, fs.ErrPermission)
+		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", path, fs.ErrPermission)
 	}
 	jailed, _ := unix.SysctlUint32("security.jail.jailed")
-	return openError(bsdClonePath, noDeviceHint(jailed != 0), err)
+	return openError(path, noDeviceHint(jailed != 0), err)
 }
 
 // noDeviceHint says why /dev/tun may be missing.
