@@ -210,7 +210,7 @@ func (d *bsdDevice) init(mtu int) error {
 	if d.rc, err = d.file.SyscallConn(); err != nil {
 		return fmt.Errorf("tun: %w", err)
 	}
-	d.reader, d.writers = newBatchReader(d.rc), newWriterPool(d.rc, addAFHeader)
+	d.reader, d.writers = newBatchReader(d.rc, afHeaderLen+maxPacketSize), newWriterPool(d.rc, addAFHeader)
 	var ioErr error
 	err = d.rc.Control(func(fd uintptr) {
 		if ioErr = ioctlPtr(int(fd), ioc.tunSIFPID, nil); ioErr != nil {

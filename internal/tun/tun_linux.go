@@ -121,7 +121,7 @@ func (d *linuxDevice) init(mtu int) error {
 	if d.name, flags, err = d.kernelIfreq(); err != nil {
 		return ioctlError("read the name of the tun", err)
 	}
-	d.reader, d.writers = newBatchReader(d.rc), newWriterPool(d.rc, nil)
+	d.reader, d.writers = newBatchReader(d.rc, maxPacketSize), newWriterPool(d.rc, nil)
 	if flags&unix.IFF_VNET_HDR != 0 {
 		// Without offloads the kernel still sends and expects the
 		// header, so the header path is right either way.
