@@ -76,6 +76,9 @@ func parseRouteMessage(b []byte) (m routeMsg, ok bool) {
 		return m, false
 	}
 	if n := int(binary.NativeEndian.Uint16(b[rtmLenOff:])); n < len(b) {
+		if n <= rtmTypeOff {
+			return m, false
+		}
 		b = b[:n]
 	}
 	m.typ = b[rtmTypeOff]

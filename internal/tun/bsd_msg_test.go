@@ -261,3 +261,30 @@ func TestSetRouteSockOpts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRouteMessage feeds arbitrary routing socket messages to the parser
+// and the decision: no panic, and the index followed afterwards is either
+// ours or the one the message names.
+func FuzzRouteMessage(f *testing.F) {
+	f.Add(ifMsg(7, bsdIFFUp, 1420), 7, 7, true)
+	f.Add(addrMsg(7), 7, 7, true)
+	f.Add(announceMsg(7, "wg0", ifanDeparture), 7, 7, true)
+	f.Add(announceMsg(9, "vpn0", ifanArrival), 7, 9, true)
+	f.Add(announceMsg(7, "wg0", ifanDeparture), 7, 0, false)
+	f.Fuzz(func(t *testing.T, msg []byte, index, located int, found bool) {
+		m, ok := parseRouteMessage(msg)
+		if !ok {
+			return
+		}
+		if m.index < 0 || m.index > 0xffff {
+			t.Fatalf("index %d out of a u_short", m.index)
+		}
+		a, next := routeDecision(m, index, func() (int, bool) { return located, found })
+		if next != index && next != m.index {
+			t.Fatalf("decision %v moved to index %d, neither %d nor the message's %d", a, next, index, m.index)
+		}
+		if a == routeGone && m.index != index {
+			t.Fatalf("gone for a message about index %d, not ours (%d)", m.index, index)
+		}
+	})
+}
