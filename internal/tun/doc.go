@@ -43,8 +43,9 @@
 // host.
 //
 // Both Devices share their descriptor handling, Read and Write, the
-// event goroutine and the teardown (fdDevice, fddev_unix.go); reads are
-// sized for the largest packet, so that none is ever passed on cut.
+// event goroutine and the teardown (fdDevice, fddev_unix.go). Their
+// plain reads (FreeBSD's, and Linux's without the virtio header) are
+// sized for the largest packet, so that none is passed on cut.
 //
 // Other systems get a Create that fails with ErrUnsupported.
 //
