@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/wgbsd/wgbsd/internal/version"
 )
@@ -15,6 +16,7 @@ import (
 type options struct {
 	foreground bool
 	verbose    bool
+	socketDir  string // empty for ifwg.DefaultSocketDir
 	iface      string
 }
 
@@ -65,6 +67,10 @@ func parseArgs(args []string, stdout io.Writer) (o options, done bool, err error
 			rest = append(rest, a)
 			continue
 		}
+		if dir, ok := strings.CutPrefix(a, "--socket-dir="); ok && dir != "" {
+			o.socketDir = dir
+			continue
+		}
 		switch a {
 		case "-h", "--help":
 			usage(stdout)
@@ -112,6 +118,7 @@ func usage(w io.Writer) {
 
   -f, --foreground  stay in the foreground instead of detaching
   -v, --verbose     log routine events as well as errors
+  --socket-dir=DIR  serve the control socket in DIR, not /var/run/wireguard
   -V, --version     print the version and exit
   -h, --help        print this help and exit
 

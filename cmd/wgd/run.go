@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -41,10 +42,11 @@ func run(o options, log *logger, ready func()) error {
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(stop)
 
-	l, err := control.Listen(ifwg.DefaultSocketDir, o.iface)
+	dir := cmp.Or(o.socketDir, ifwg.DefaultSocketDir)
+	l, err := control.Listen(dir, o.iface)
 	if errors.Is(err, control.ErrInUse) {
 		return fmt.Errorf("interface %s is already served by a running daemon (%s in use)",
-			o.iface, socketPath(o.iface))
+			o.iface, control.SocketPath(dir, o.iface))
 	}
 	if err != nil {
 		return err

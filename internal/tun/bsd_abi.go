@@ -86,6 +86,7 @@ type bsdIoctls struct {
 	sIOCSIFMTU     uint32 // _IOW('i', 52, struct ifreq)
 	sIOCGIFStatus  uint32 // _IOWR('i', 59, struct ifstat)
 	sIOCIFDestroy  uint32 // _IOW('i', 121, struct ifreq)
+	sIOCIFCreate2  uint32 // _IOWR('i', 124, struct ifreq)
 	sIOCGIFInfoIn6 uint32 // _IOWR('i', 108, struct in6_ndireq), on an AF_INET6 socket
 	sIOCSIFInfoIn6 uint32 // _IOWR('i', 109, struct in6_ndireq), on an AF_INET6 socket
 }
@@ -107,6 +108,7 @@ func (a bsdABI) ioctls() bsdIoctls {
 		sIOCSIFMTU:     iocWrite('i', 52, ifreq),
 		sIOCGIFStatus:  iocRdWr('i', 59, a.ifstatSize()),
 		sIOCIFDestroy:  iocWrite('i', 121, ifreq),
+		sIOCIFCreate2:  iocRdWr('i', 124, ifreq),
 		sIOCGIFInfoIn6: iocRdWr('i', 108, a.ndireqSize()),
 		sIOCSIFInfoIn6: iocRdWr('i', 109, a.ndireqSize()),
 	}
@@ -126,8 +128,13 @@ const (
 	nd6IFFNoDAD         = 0x100 // ND6_IFF_NO_DAD
 
 	rtmVersion    = 5     // RTM_VERSION
+	rtmNewAddr    = 0xc   // RTM_NEWADDR
+	rtmDelAddr    = 0xd   // RTM_DELADDR
 	rtmIfInfo     = 0xe   // RTM_IFINFO
+	rtmNewMAddr   = 0xf   // RTM_NEWMADDR
+	rtmDelMAddr   = 0x10  // RTM_DELMADDR
 	rtmIfAnnounce = 0x11  // RTM_IFANNOUNCE
+	ifanArrival   = 0     // IFAN_ARRIVAL
 	ifanDeparture = 1     // IFAN_DEPARTURE
 	bsdTunDriver  = "tun" // if_dname of every tun(4) interface, renamed or not
 )

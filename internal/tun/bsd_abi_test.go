@@ -27,6 +27,7 @@ var wantIoctls = bsdIoctls{
 	sIOCSIFMTU:     0x80206934,
 	sIOCGIFStatus:  0xc331693b,
 	sIOCIFDestroy:  0x80206979,
+	sIOCIFCreate2:  0xc020697c,
 	sIOCGIFInfoIn6: 0xc048696c,
 	sIOCSIFInfoIn6: 0xc048696d,
 }

@@ -4,8 +4,10 @@ package tun
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Pure helpers for the FreeBSD adapter: the packet framing, the routing
@@ -46,47 +48,106 @@ func stripAFHeader(n int) int {
 // Offsets in the routing socket messages, from <net/if.h>. They are the
 // same on both ABIs: every field is fixed-size, and struct if_data, which
 // follows the 16-byte header of struct if_msghdr, holds only fixed-size
-// fields since FreeBSD 11.
+// fields since FreeBSD 11. struct ifa_msghdr and struct ifma_msghdr keep
+// their interface index where struct if_msghdr does.
 const (
 	rtmLenOff     = 0  // u_short ifm_msglen
 	rtmVersionOff = 2  // u_char ifm_version
 	rtmTypeOff    = 3  // u_char ifm_type
-	ifmFlagsOff   = 8  // int ifm_flags
-	ifmIndexOff   = 12 // u_short ifm_index
-	ifmMTUOff     = 24 // ifm_data.ifi_mtu: if_data at 16, then 8 bytes of u_char and u_short
+	ifmIndexOff   = 12 // u_short ifm_index, ifam_index, ifmam_index
 	ifanIndexOff  = 4  // u_short ifan_index
 	ifanWhatOff   = 22 // u_short ifan_what, after char ifan_name[IFNAMSIZ]
 )
 
-// parseRouteMessage reads one routing socket message. It reports the
-// state of an interface for RTM_IFINFO, and its destruction for
-// RTM_IFANNOUNCE; any other message yields ok == false.
-func parseRouteMessage(b []byte) (u linkUpdate, ok bool) {
+// routeMsg is what wgd reads of one routing socket message: its type,
+// the interface it is about, and for RTM_IFANNOUNCE whether that
+// interface arrived or departed.
+type routeMsg struct {
+	typ   byte
+	index int
+	what  int // ifan_what of RTM_IFANNOUNCE
+}
+
+// parseRouteMessage reads one routing socket message that names an
+// interface: RTM_IFINFO, the address messages and RTM_IFANNOUNCE. Any
+// other message yields ok == false.
+func parseRouteMessage(b []byte) (m routeMsg, ok bool) {
 	if len(b) < rtmTypeOff+1 || b[rtmVersionOff] != rtmVersion {
-		return u, false
+		return m, false
 	}
 	if n := int(binary.NativeEndian.Uint16(b[rtmLenOff:])); n < len(b) {
+		if n <= rtmTypeOff {
+			return m, false
+		}
 		b = b[:n]
 	}
-	switch b[rtmTypeOff] {
-	case rtmIfInfo:
-		if len(b) < ifmMTUOff+4 {
-			return u, false
+	m.typ = b[rtmTypeOff]
+	switch m.typ {
+	case rtmIfInfo, rtmNewAddr, rtmDelAddr, rtmNewMAddr, rtmDelMAddr:
+		if len(b) < ifmIndexOff+2 {
+			return m, false
 		}
-		flags := binary.NativeEndian.Uint32(b[ifmFlagsOff:])
-		u.index = int(binary.NativeEndian.Uint16(b[ifmIndexOff:]))
-		u.up = flags&bsdIFFUp != 0
-		u.mtu = int(binary.NativeEndian.Uint32(b[ifmMTUOff:]))
-		return u, true
+		m.index = int(binary.NativeEndian.Uint16(b[ifmIndexOff:]))
+		return m, true
 	case rtmIfAnnounce:
-		if len(b) < ifanWhatOff+2 || binary.NativeEndian.Uint16(b[ifanWhatOff:]) != ifanDeparture {
-			return u, false
+		if len(b) < ifanWhatOff+2 {
+			return m, false
 		}
-		u.index = int(binary.NativeEndian.Uint16(b[ifanIndexOff:]))
-		u.gone = true
-		return u, true
+		m.index = int(binary.NativeEndian.Uint16(b[ifanIndexOff:]))
+		m.what = int(binary.NativeEndian.Uint16(b[ifanWhatOff:]))
+		return m, true
 	}
-	return u, false
+	return m, false
+}
+
+// routeAction is what the event goroutine does about one routing socket
+// message.
+type routeAction int
+
+const (
+	// routeIgnore: the message is about another interface.
+	routeIgnore routeAction = iota
+	// routeResync: read the interface's state with ioctls and report
+	// it. The message itself is not trusted for the state: it may be
+	// stale, and one lost to an overflow is never seen.
+	routeResync
+	// routeGone: the interface has left this system; report it down.
+	routeGone
+)
+
+// routeDecision decides what the message m means for the tun whose
+// interface has the given index. locate reports where the tun is now:
+// the index that its current name (TUNGIFNAME) has in this system, or
+// false when the tun is destroyed or its name is not found here (moved
+// to another vnet). It is asked only about announcements, which are
+// rare. index is the index to follow from now on: an arrival can bring
+// the tun back under a new one.
+//
+// A departure is not a destruction: a rename announces the departure of
+// the old name and the arrival of the new one, for the same interface
+// and index. A departure is final only when locate no longer finds the
+// tun at that index.
+func routeDecision(m routeMsg, index int, locate func() (int, bool)) (routeAction, int) {
+	if m.typ != rtmIfAnnounce {
+		if m.index == index {
+			return routeResync, index
+		}
+		return routeIgnore, index
+	}
+	switch {
+	case m.what == ifanDeparture && m.index == index:
+		if cur, ok := locate(); ok && cur == index {
+			return routeResync, index
+		}
+		return routeGone, index
+	case m.what == ifanArrival && m.index == index:
+		return routeResync, index
+	case m.what == ifanArrival:
+		if cur, ok := locate(); ok && cur == m.index {
+			return routeResync, m.index
+		}
+	}
+	return routeIgnore, index
 }
 
 // nd6Flags returns the ND6 interface flags wgd wants, given the current
@@ -131,4 +192,38 @@ func driverOf(s string) string {
 // PF_LINK, NETLINK_GENERIC, IFMIB_IFDATA, the index, IFDATA_DRIVERNAME.
 func driverNameMIB(index int) [6]int32 {
 	return [6]int32{4, 18, 0, 2, int32(index), 3}
+}
+
+// Routing socket options, from <sys/socket.h> and <sys/errno.h>.
+const (
+	bsdSOLSocket   = 0xffff  // SOL_SOCKET
+	bsdSORcvBuf    = 0x1002  // SO_RCVBUF
+	bsdSORError    = 0x20000 // SO_RERROR: "keep track of receive errors"
+	bsdENOPROTOOPT = 42      // ENOPROTOOPT
+)
+
+// routeRcvBufs are the receive buffer sizes tried for the routing
+// socket, largest first. The kernel's default (8 KiB) holds fewer than
+// fifty RTM_IFINFO messages, which route churn on a busy router fills.
+var routeRcvBufs = []int{1 << 20, 256 << 10, 64 << 10}
+
+// setRouteSockOpts prepares a routing socket for a reader that must not
+// miss a change. SO_RERROR makes the kernel report an overflow of the
+// receive buffer to the next read as ENOBUFS instead of dropping
+// messages silently (the socket layer's soroverflow sets so_rerror only
+// for a socket with the option), and the reader then resyncs. Kernels
+// before FreeBSD 14 lack the option and answer ENOPROTOOPT; they keep
+// the old behaviour, which the larger buffer makes rarer. A buffer size
+// the kernel refuses (above kern.ipc.maxsockbuf) is tried smaller, down
+// to the default.
+func setRouteSockOpts(setsockopt func(level, name, value int) error) error {
+	if err := setsockopt(bsdSOLSocket, bsdSORError, 1); err != nil && err != syscall.Errno(bsdENOPROTOOPT) {
+		return fmt.Errorf("tun: cannot ask the routing socket to report overflows: %w", err)
+	}
+	for _, size := range routeRcvBufs {
+		if setsockopt(bsdSOLSocket, bsdSORcvBuf, size) == nil {
+			break
+		}
+	}
+	return nil
 }

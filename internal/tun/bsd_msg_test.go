@@ -5,6 +5,8 @@ package tun
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -52,39 +54,132 @@ func ifMsg(index uint16, flags, mtu uint32) []byte {
 	return b
 }
 
-func announceMsg(index, what uint16) []byte {
+// announceMsg builds an RTM_IFANNOUNCE message as rt_ifannouncemsg in
+// sys/net/rtsock.c lays out struct if_announcemsghdr: ifan_msglen,
+// ifan_version, ifan_type, ifan_index, ifan_name[IFNAMSIZ], ifan_what;
+// 24 bytes on both ABIs.
+func announceMsg(index uint16, name string, what uint16) []byte {
 	b := make([]byte, 24)
 	binary.NativeEndian.PutUint16(b[0:], uint16(len(b)))
 	b[2], b[3] = rtmVersion, rtmIfAnnounce
 	binary.NativeEndian.PutUint16(b[4:], index)
-	copy(b[6:], "wg0")
+	copy(b[6:6+15], name)
 	binary.NativeEndian.PutUint16(b[22:], what)
 	return b
 }
 
+// addrMsg builds an RTM_NEWADDR message: struct ifa_msghdr keeps
+// ifam_index at offset 12, as struct if_msghdr does.
+func addrMsg(index uint16) []byte {
+	b := make([]byte, 20)
+	binary.NativeEndian.PutUint16(b[0:], uint16(len(b)))
+	b[2], b[3] = rtmVersion, rtmNewAddr
+	binary.NativeEndian.PutUint16(b[12:], index)
+	return b
+}
+
 func TestParseRouteMessage(t *testing.T) {
-	newAddr := ifMsg(7, 1, 1420)
-	newAddr[3] = 0xc // RTM_NEWADDR
+	routeAdd := ifMsg(7, 1, 1420)
+	routeAdd[3] = 0x1 // RTM_ADD: not about an interface's state
 	oldVersion := ifMsg(7, 1, 1420)
 	oldVersion[2] = 4
 	for _, c := range []struct {
 		name string
 		msg  []byte
 		ok   bool
-		want linkUpdate
+		want routeMsg
 	}{
-		{"up", ifMsg(7, bsdIFFUp|bsdIFFBroadcast, 1420), true, linkUpdate{index: 7, up: true, mtu: 1420}},
-		{"down", ifMsg(9, bsdIFFBroadcast|bsdIFFMulticast, 1280), true, linkUpdate{index: 9, mtu: 1280}},
-		{"departure", announceMsg(7, ifanDeparture), true, linkUpdate{index: 7, gone: true}},
-		{"arrival", announceMsg(7, 0), false, linkUpdate{}},
-		{"other type", newAddr, false, linkUpdate{}},
-		{"other version", oldVersion, false, linkUpdate{}},
-		{"truncated", ifMsg(7, 1, 1420)[:20], false, linkUpdate{}},
-		{"empty", nil, false, linkUpdate{}},
+		{"ifinfo", ifMsg(7, bsdIFFUp|bsdIFFBroadcast, 1420), true, routeMsg{typ: rtmIfInfo, index: 7}},
+		{"newaddr", addrMsg(9), true, routeMsg{typ: rtmNewAddr, index: 9}},
+		{"departure", announceMsg(7, "wg0", ifanDeparture), true, routeMsg{typ: rtmIfAnnounce, index: 7, what: ifanDeparture}},
+		{"arrival", announceMsg(7, "vpn0", ifanArrival), true, routeMsg{typ: rtmIfAnnounce, index: 7, what: ifanArrival}},
+		{"other type", routeAdd, false, routeMsg{typ: 1}},
+		{"other version", oldVersion, false, routeMsg{}},
+		{"truncated", ifMsg(7, 1, 1420)[:12], false, routeMsg{typ: rtmIfInfo}},
+		{"truncated announce", announceMsg(7, "wg0", ifanDeparture)[:20], false, routeMsg{typ: rtmIfAnnounce}},
+		{"empty", nil, false, routeMsg{}},
 	} {
 		got, ok := parseRouteMessage(c.msg)
 		if ok != c.ok || got != c.want {
 			t.Errorf("%s: got %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestRouteDecisionRename drives the event decision with the messages a
+// rename produces. sys/net/if.c if_rename announces the same ifnet
+// twice around the name change:
+//
+//	EVENTHANDLER_INVOKE(ifnet_departure_event, ifp);
+//	...
+//	strlcpy(ifp->if_xname, new_name, sizeof(ifp->if_xname));
+//	...
+//	EVENTHANDLER_INVOKE(ifnet_arrival_event, ifp);
+//
+// and sys/net/rtsock.c turns each event into a routing message:
+//
+//	rts_handle_ifnet_departure: rt_ifannouncemsg(ifp, IFAN_DEPARTURE);
+//	rts_handle_ifnet_arrival:   rt_ifannouncemsg(ifp, IFAN_ARRIVAL);
+//
+// So `ifconfig wg0 name vpn0` sends IFAN_DEPARTURE for "wg0" and then
+// IFAN_ARRIVAL for "vpn0", both with the interface's index, while the
+// tun stays open and up. TUNGIFNAME (sys/net/if_tuntap.c: strlcpy(
+// ifrp->ifr_name, TUN2IFP(tp)->if_xname, IFNAMSIZ)) then names the
+// renamed interface, whose index is unchanged.
+func TestRouteDecisionRename(t *testing.T) {
+	const index = 7
+	stillHere := func() (int, bool) { return index, true }
+	var actions []routeAction
+	for _, msg := range [][]byte{
+		announceMsg(index, "wg0", ifanDeparture),
+		announceMsg(index, "vpn0", ifanArrival),
+	} {
+		m, ok := parseRouteMessage(msg)
+		if !ok {
+			t.Fatalf("message % x not parsed", msg)
+		}
+		a, next := routeDecision(m, index, stillHere)
+		if next != index {
+			t.Errorf("index changed to %d", next)
+		}
+		actions = append(actions, a)
+	}
+	if actions[0] != routeResync || actions[1] != routeResync {
+		t.Errorf("rename: actions %v, want a resync for each message and no departure", actions)
+	}
+}
+
+// TestRouteDecision covers the other messages: a real departure (the tun
+// destroyed, so TUNGIFNAME fails, or moved to another vnet, where its
+// name has no index here), messages about other interfaces, any message
+// for our index, and a return under a new index.
+func TestRouteDecision(t *testing.T) {
+	const index = 7
+	gone := func() (int, bool) { return 0, false }
+	here := func(i int) func() (int, bool) { return func() (int, bool) { return i, true } }
+	for _, c := range []struct {
+		name   string
+		msg    []byte
+		locate func() (int, bool)
+		want   routeAction
+		next   int
+	}{
+		{"destroyed", announceMsg(index, "wg0", ifanDeparture), gone, routeGone, index},
+		{"other index under our name", announceMsg(index, "wg0", ifanDeparture), here(9), routeGone, index},
+		{"other departure", announceMsg(3, "lo1", ifanDeparture), here(index), routeIgnore, index},
+		{"other arrival", announceMsg(3, "lo1", ifanArrival), here(index), routeIgnore, index},
+		{"back under a new index", announceMsg(12, "wg0", ifanArrival), here(12), routeResync, 12},
+		{"ifinfo", ifMsg(index, bsdIFFUp, 1420), nil, routeResync, index},
+		{"newaddr", addrMsg(index), nil, routeResync, index},
+		{"other ifinfo", ifMsg(3, bsdIFFUp, 1500), nil, routeIgnore, index},
+	} {
+		m, ok := parseRouteMessage(c.msg)
+		if !ok {
+			t.Fatalf("%s: not parsed", c.name)
+		}
+		got, next := routeDecision(m, index, c.locate)
+		if got != c.want || next != c.next {
+			t.Errorf("%s: got %v, index %d; want %v, %d", c.name, got, next, c.want, c.next)
 		}
 	}
 }
@@ -132,4 +227,64 @@ func TestDriverOf(t *testing.T) {
 	if got := driverNameMIB(5); got != [6]int32{4, 18, 0, 2, 5, 3} {
 		t.Errorf("driverNameMIB = %v", got)
 	}
+}
+
+type sockOpt struct{ level, name, value int }
+
+// TestSetRouteSockOpts checks the routing socket options: SO_RERROR
+// (0x00020000 in sys/sys/socket.h, "keep track of receive errors"),
+// tolerated as missing on kernels before 14 (ENOPROTOOPT), and the
+// largest receive buffer the kernel accepts.
+func TestSetRouteSockOpts(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		fail    map[sockOpt]error
+		want    []sockOpt
+		wantErr bool
+	}{
+		{"all accepted", nil, []sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}}, false},
+		{"no SO_RERROR", map[sockOpt]error{{0xffff, 0x20000, 1}: syscall.Errno(42)},
+			[]sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}}, false},
+		{"small maxsockbuf", map[sockOpt]error{{0xffff, 0x1002, 1 << 20}: syscall.Errno(55)},
+			[]sockOpt{{0xffff, 0x20000, 1}, {0xffff, 0x1002, 1 << 20}, {0xffff, 0x1002, 256 << 10}}, false},
+		{"SO_RERROR refused", map[sockOpt]error{{0xffff, 0x20000, 1}: syscall.Errno(22)},
+			[]sockOpt{{0xffff, 0x20000, 1}}, true},
+	} {
+		var got []sockOpt
+		err := setRouteSockOpts(func(level, name, value int) error {
+			o := sockOpt{level, name, value}
+			got = append(got, o)
+			return c.fail[o]
+		})
+		if (err != nil) != c.wantErr || !slices.Equal(got, c.want) {
+			t.Errorf("%s: set %v, err %v; want %v, err %v", c.name, got, err, c.want, c.wantErr)
+		}
+	}
+}
+
+// FuzzRouteMessage feeds arbitrary routing socket messages to the parser
+// and the decision: no panic, and the index followed afterwards is either
+// ours or the one the message names.
+func FuzzRouteMessage(f *testing.F) {
+	f.Add(ifMsg(7, bsdIFFUp, 1420), 7, 7, true)
+	f.Add(addrMsg(7), 7, 7, true)
+	f.Add(announceMsg(7, "wg0", ifanDeparture), 7, 7, true)
+	f.Add(announceMsg(9, "vpn0", ifanArrival), 7, 9, true)
+	f.Add(announceMsg(7, "wg0", ifanDeparture), 7, 0, false)
+	f.Fuzz(func(t *testing.T, msg []byte, index, located int, found bool) {
+		m, ok := parseRouteMessage(msg)
+		if !ok {
+			return
+		}
+		if m.index < 0 || m.index > 0xffff {
+			t.Fatalf("index %d out of a u_short", m.index)
+		}
+		a, next := routeDecision(m, index, func() (int, bool) { return located, found })
+		if next != index && next != m.index {
+			t.Fatalf("decision %v moved to index %d, neither %d nor the message's %d", a, next, index, m.index)
+		}
+		if a == routeGone && m.index != index {
+			t.Fatalf("gone for a message about index %d, not ours (%d)", m.index, index)
+		}
+	})
 }

@@ -26,16 +26,26 @@
 // NETLINK_ROUTE socket, and the interface disappears when the Device is
 // closed.
 //
-// On FreeBSD the Device is a tun(4) clone of /dev/tun in TUNSIFHEAD mode,
-// set to broadcast|multicast mode, with IPv6 automatic link-local
-// addresses and duplicate address detection turned off (explicitly
-// configured fe80:: addresses still work). It is renamed to the requested
-// name, replacing a tun(4) interface of that name left behind by an
-// earlier run, and destroyed on Close. It is never added to the interface
-// group "wg", which wg(8) reserves for if_wg interfaces. Events come from
-// the routing socket. The ioctl numbers and structure layouts are derived
-// for both the LP64 and the ILP32 ABI in plain Go (bsd_abi.go), so that
-// they are tested on any host.
+// On FreeBSD the Device is a tun(4) clone of /dev/tun (or, where devfs
+// cloning is off, an interface created with SIOCIFCREATE2 and opened at
+// /dev/tunN) in TUNSIFHEAD mode, set to broadcast|multicast mode, with
+// IPv6 automatic link-local addresses and duplicate address detection
+// turned off (explicitly configured fe80:: addresses still work). It is
+// renamed to the requested name, replacing a tun(4) interface of that
+// name left behind by an earlier run, and destroyed on Close. It is
+// never added to the interface group "wg", which wg(8) reserves for
+// if_wg interfaces. Events come from the routing socket, which reports
+// its overflows (SO_RERROR); the state is then read afresh, as it is on
+// every message about the interface. A rename, which the kernel announces
+// as a departure and an arrival, is followed, not taken for the end. The
+// ioctl numbers and structure layouts are derived for both the LP64 and
+// the ILP32 ABI in plain Go (bsd_abi.go), so that they are tested on any
+// host.
+//
+// Both Devices share their descriptor handling, Read and Write, the
+// event goroutine and the teardown (fdDevice, fddev_unix.go). Their
+// plain reads (FreeBSD's, and Linux's without the virtio header) are
+// sized for the largest packet, so that none is passed on cut.
 //
 // Other systems get a Create that fails with ErrUnsupported.
 //

@@ -93,6 +93,17 @@ func setIfName(ctl int, from, to string) error {
 	return ioctlPtr(ctl, ioc.sIOCSIFName, unsafe.Pointer(newIfreqPtr(from, unsafe.Pointer(newName))))
 }
 
+// createIf creates an interface of the cloner name, such as "tun", with
+// SIOCIFCREATE2 and returns the name the kernel gave it, which the
+// request carries back.
+func createIf(ctl int, name string) (string, error) {
+	r := newIfreq(name)
+	if err := ioctlPtr(ctl, ioc.sIOCIFCreate2, unsafe.Pointer(r)); err != nil {
+		return "", err
+	}
+	return r.name(), nil
+}
+
 // destroyIf destroys the interface name (SIOCIFDESTROY). An interface
 // that is already gone is not an error.
 func destroyIf(ctl int, name string) error {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,18 +20,30 @@ import (
 // batch. It keeps its arguments in fields and its callback in a field
 // bound once, so that a read allocates nothing. It serves one reader at a
 // time.
+//
+// A tun hands over one packet per read and silently cuts a packet longer
+// than the read's buffer. Every read therefore offers room for the
+// largest packet the descriptor can deliver: the caller's buffer, then
+// the reader's spill buffer behind it (readv). A packet that runs into
+// the spill buffer does not fit its buffer; it is dropped whole, never
+// passed on cut.
 type batchReader struct {
-	rc    syscall.RawConn
-	fn    func(fd uintptr) bool
-	bufs  [][]byte
-	sizes []int
-	start int
-	n     int
-	err   error
+	rc      syscall.RawConn
+	fn      func(fd uintptr) bool
+	maxRead int
+	spill   []byte
+	iov     [2]unix.Iovec
+	bufs    [][]byte
+	sizes   []int
+	start   int
+	n       int
+	err     error
 }
 
-func newBatchReader(rc syscall.RawConn) *batchReader {
-	r := &batchReader{rc: rc}
+// newBatchReader returns a reader for rc, whose reads never deliver more
+// than maxRead bytes.
+func newBatchReader(rc syscall.RawConn, maxRead int) *batchReader {
+	r := &batchReader{rc: rc, maxRead: maxRead, spill: make([]byte, maxRead)}
 	r.fn = r.readFD
 	return r
 }
@@ -43,6 +56,7 @@ func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 	err := r.rc.Read(r.fn)
 	n, rerr := r.n, r.err
 	r.bufs, r.sizes = nil, nil
+	r.iov[0].Base = nil
 	switch {
 	case n > 0:
 		return n, nil
@@ -54,7 +68,8 @@ func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 
 func (r *batchReader) readFD(fd uintptr) bool {
 	for r.n < len(r.bufs) {
-		n, err := unix.Read(int(fd), r.bufs[r.n][r.start:])
+		buf := r.bufs[r.n][r.start:]
+		n, err := r.readOne(int(fd), buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -66,11 +81,30 @@ func (r *batchReader) readFD(fd uintptr) bool {
 		case n == 0:
 			r.err = io.EOF
 			return true
+		case n > len(buf):
+			continue // too large for its buffer: dropped
 		}
 		r.sizes[r.n] = n
 		r.n++
 	}
 	return true
+}
+
+// readOne reads one packet into buf, with the spill buffer behind it
+// when buf is shorter than the largest packet.
+func (r *batchReader) readOne(fd int, buf []byte) (int, error) {
+	if len(buf) >= r.maxRead || len(buf) == 0 {
+		return unix.Read(fd, buf)
+	}
+	r.iov[0].Base = &buf[0]
+	r.iov[0].SetLen(len(buf))
+	r.iov[1].Base = &r.spill[0]
+	r.iov[1].SetLen(r.maxRead - len(buf))
+	n, _, errno := unix.Syscall(unix.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }
 
 // batchWriter writes packets to a tun descriptor through the Go poller,

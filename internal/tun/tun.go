@@ -56,7 +56,9 @@ type Device interface {
 	// number of packets read. len(sizes) must be at least len(bufs),
 	// offset at least Headroom, and the bytes in front of offset may be
 	// overwritten. Read blocks until a packet arrives or the Device is
-	// closed. A packet longer than its buffer is truncated.
+	// closed. A packet longer than its buffer is dropped: FreeBSD and
+	// Linux without the virtio header never pass one on cut, whatever
+	// the MTU; buffers must hold MTU-sized packets to receive them.
 	Read(bufs [][]byte, sizes []int, offset int) (n int, err error)
 
 	// Write writes every packet bufs[i][offset:] to the kernel. It may
@@ -146,3 +148,8 @@ func checkName(name string) error {
 	}
 	return nil
 }
+
+// maxPacketSize is the largest packet a tun interface can hand over: the
+// largest MTU either kernel accepts (IF_MAXMTU on FreeBSD, 65535; the tun
+// driver's maximum on Linux, the same).
+const maxPacketSize = 65535

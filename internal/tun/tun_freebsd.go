@@ -8,41 +8,21 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 const (
-	bsdClonePath = "/dev/tun"
 	// batchSize is the largest batch a Device reads. tun(4) moves one
 	// packet per system call, so a batch only saves poller round trips
 	// and wake-ups.
 	batchSize = 64
 )
 
-// bsdDevice is a tun(4) interface in TUNSIFHEAD mode.
+// bsdDevice is a tun(4) interface in TUNSIFHEAD mode. Its notification
+// socket is a routing socket.
 type bsdDevice struct {
-	file    *os.File
-	rc      syscall.RawConn
-	reader  *batchReader
-	writers *writerPool
-	index   int
-
-	ctlMu sync.RWMutex // guards ctl against Close
-	ctl   int          // datagram socket for interface requests
-
-	nameMu sync.Mutex
-	name   string // last name seen, for when the descriptor is gone
-
-	sink   *eventSink
-	route  *os.File      // routing socket
-	done   chan struct{} // closed when the event goroutine has returned
-	closed atomic.Bool
-	once   sync.Once
-	err    error
+	fdDevice
 }
 
 // Create clones a tun(4) interface from /dev/tun and names it name (an
@@ -54,14 +34,9 @@ func Create(name string, mtu int) (Device, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	fd, err := unix.Open(bsdClonePath, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	fd, assigned, failed, err := openClone(realCloneSys)
 	if err != nil {
-		return nil, cloneError(err)
-	}
-	assigned, err := tunName(fd)
-	if err != nil {
-		unix.Close(fd)
-		return nil, ioctlError("read the name of the interface cloned from "+bsdClonePath, err)
+		return nil, cloneError(failed, err)
 	}
 	if err := configure(fd, assigned, name); err != nil {
 		unix.Close(fd)
@@ -85,14 +60,33 @@ func destroyQuietly(name string) {
 	}
 }
 
-// cloneError explains a failure to open /dev/tun. Cloning needs
-// privilege: without it devfs answers ENOENT, as if tun(4) were absent.
-func cloneError(err error) error {
+// realCloneSys is openClone's system calls.
+var realCloneSys = cloneSys{
+	open: func(path string) (int, error) {
+		return unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	},
+	close:   func(fd int) { unix.Close(fd) },
+	tunName: tunName,
+	create: func(name string) (string, error) {
+		ctl, err := openCtl()
+		if err != nil {
+			return "", err
+		}
+		defer unix.Close(ctl)
+		return createIf(ctl, name)
+	},
+	destroy: destroyQuietly,
+}
+
+// cloneError explains a failure to open a new tun: the node at path did
+// not open. Creating interfaces needs privilege: without it devfs answers
+// ENOENT for /dev/tun, as if tun(4) were absent.
+func cloneError(path string, err error) error {
 	if errors.Is(err, unix.ENOENT) && os.Geteuid() != 0 {
-		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", bsdClonePath, fs.ErrPermission)
+		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", path, fs.ErrPermission)
 	}
 	jailed, _ := unix.SysctlUint32("security.jail.jailed")
-	return openError(bsdClonePath, noDeviceHint(jailed != 0), err)
+	return openError(path, noDeviceHint(jailed != 0), err)
 }
 
 // noDeviceHint says why /dev/tun may be missing.
@@ -176,30 +170,22 @@ func reclaim(ctl int, name string) error {
 // from then on, also when CreateFromFD fails; its Close destroys the
 // interface.
 func CreateFromFD(fd int, mtu int) (Device, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("tun: cannot make the descriptor non-blocking: %w", err)
-	}
-	d := &bsdDevice{file: os.NewFile(uintptr(fd), bsdClonePath), ctl: -1, sink: newEventSink(), done: make(chan struct{})}
-	if err := d.init(mtu); err != nil {
-		d.release()
+	d := &bsdDevice{}
+	if err := d.adopt(fd, bsdClonePath, tunName); err != nil {
 		return nil, err
 	}
-	// The first event is the state at creation; the channel has room.
-	d.resync()
-	go d.watch()
+	d.hdrLen, d.trim = afHeaderLen, stripAFHeader
+	if err := d.start(d.init(mtu), 4096, d.handleRouteMessage, d.resync); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // init sets up everything but the event goroutine.
 func (d *bsdDevice) init(mtu int) error {
-	var err error
-	if d.rc, err = d.file.SyscallConn(); err != nil {
-		return fmt.Errorf("tun: %w", err)
-	}
-	d.reader, d.writers = newBatchReader(d.rc), newWriterPool(d.rc, addAFHeader)
+	d.reader, d.writers = newBatchReader(d.rc, afHeaderLen+maxPacketSize), newWriterPool(d.rc, addAFHeader)
 	var ioErr error
-	err = d.rc.Control(func(fd uintptr) {
+	err := d.rc.Control(func(fd uintptr) {
 		if ioErr = ioctlPtr(int(fd), ioc.tunSIFPID, nil); ioErr != nil {
 			ioErr = ioctlError("become the controlling process of the tun", ioErr)
 			return
@@ -227,7 +213,12 @@ func (d *bsdDevice) init(mtu int) error {
 	if err != nil {
 		return fmt.Errorf("tun: cannot open a routing socket: %w", err)
 	}
-	d.route = os.NewFile(uintptr(rfd), "route")
+	d.monitor = os.NewFile(uintptr(rfd), "route")
+	if err := setRouteSockOpts(func(level, name, value int) error {
+		return unix.SetsockoptInt(rfd, level, name, value)
+	}); err != nil {
+		return err
+	}
 	if mtu > 0 {
 		return d.SetMTU(mtu)
 	}
@@ -245,28 +236,39 @@ func addAFHeader(b []byte) error {
 	return nil
 }
 
-// watch reports every change on the Events channel until the Device is
-// closed.
-func (d *bsdDevice) watch() {
-	defer close(d.done)
-	defer close(d.sink.ch)
-	buf := make([]byte, 4096)
-	for {
-		n, err := d.route.Read(buf)
-		switch {
-		case errors.Is(err, unix.ENOBUFS):
-			// The kernel dropped messages; ask for the state.
-			if !d.resync() {
-				return
-			}
-			continue
-		case err != nil:
-			return
-		}
-		if u, ok := parseRouteMessage(buf[:n]); ok && u.index == d.index && !d.sink.apply(u) {
-			return
-		}
+// handleRouteMessage acts on one routing socket message, as routeDecision
+// says.
+func (d *bsdDevice) handleRouteMessage(msg []byte) bool {
+	m, ok := parseRouteMessage(msg)
+	if !ok {
+		return true
 	}
+	action, index := routeDecision(m, d.index, d.locate)
+	d.index = index
+	switch action {
+	case routeResync:
+		return d.resync()
+	case routeGone:
+		return d.sink.apply(linkUpdate{index: d.index, gone: true})
+	}
+	return true
+}
+
+// locate returns the index that the tun's interface has now in this
+// system, or false when the tun is destroyed (its descriptor answers no
+// more) or its name is not found here.
+func (d *bsdDevice) locate() (int, bool) {
+	var name string
+	var ioErr error
+	if err := d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) }); err != nil || ioErr != nil {
+		return 0, false
+	}
+	var index int
+	err := d.withCtl(func(ctl int, _ string) (err error) {
+		index, err = ifIndex(ctl, name)
+		return err
+	})
+	return index, err == nil
 }
 
 // resync reads the interface's state with ioctls and reports it.
@@ -281,30 +283,6 @@ func (d *bsdDevice) resync() bool {
 	}
 	mtu, _ := d.MTU()
 	return d.sink.apply(linkUpdate{index: d.index, up: flags&bsdIFFUp != 0, mtu: mtu})
-}
-
-// withCtl runs fn with the control socket and the interface's current
-// name, unless the Device is closed.
-func (d *bsdDevice) withCtl(fn func(ctl int, name string) error) error {
-	name := d.Name()
-	d.ctlMu.RLock()
-	defer d.ctlMu.RUnlock()
-	if d.ctl < 0 {
-		return os.ErrClosed
-	}
-	return fn(d.ctl, name)
-}
-
-// Name implements Device.
-func (d *bsdDevice) Name() string {
-	d.nameMu.Lock()
-	defer d.nameMu.Unlock()
-	var name string
-	var ioErr error
-	if err := d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) }); err == nil && ioErr == nil {
-		d.name = name
-	}
-	return d.name
 }
 
 // MTU implements Device.
@@ -347,81 +325,13 @@ func (d *bsdDevice) SetUp(up bool) error {
 	return nil
 }
 
-// Read implements Device. tun(4) puts the address-family header in the
-// last 4 bytes of the headroom, where it is dropped.
-func (d *bsdDevice) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
-	if offset < Headroom {
-		return 0, ErrHeadroom
-	}
-	n, err := d.reader.read(bufs, sizes, offset-afHeaderLen)
-	if err != nil {
-		return 0, d.ioError("read from", err)
-	}
-	for i := range n {
-		sizes[i] = stripAFHeader(sizes[i])
-	}
-	return n, nil
-}
-
-// Write implements Device. The address-family header goes into the last
-// 4 bytes of the headroom.
-func (d *bsdDevice) Write(bufs [][]byte, offset int) (int, error) {
-	if offset < Headroom {
-		return 0, ErrHeadroom
-	}
-	n, err := d.writers.write(bufs, offset-afHeaderLen)
-	if err != nil {
-		return n, d.ioError("write to", err)
-	}
-	return n, nil
-}
-
-func (d *bsdDevice) ioError(op string, err error) error {
-	if d.closed.Load() {
-		return fmt.Errorf("tun: %s the device: %w", op, os.ErrClosed)
-	}
-	return fmt.Errorf("tun: %s %s: %w", op, d.Name(), err)
-}
-
-// BatchSize implements Device.
-func (d *bsdDevice) BatchSize() int { return batchSize }
-
-// Events implements Device.
-func (d *bsdDevice) Events() <-chan Event { return d.sink.ch }
-
-// File returns the tun descriptor; see FileDevice.
-func (d *bsdDevice) File() *os.File { return d.file }
-
 // Close implements Device: it closes the descriptor and destroys the
 // interface.
 func (d *bsdDevice) Close() error {
-	d.once.Do(func() {
-		name := d.Name()
-		d.closed.Store(true)
-		close(d.sink.closing)
-		d.err = d.file.Close()
-		d.route.Close()
-		<-d.done
-		d.ctlMu.Lock()
-		if err := destroyIf(d.ctl, name); err != nil && d.err == nil {
-			d.err = ioctlError("destroy "+name, err)
+	return d.close(func(ctl int, name string) error {
+		if err := destroyIf(ctl, name); err != nil {
+			return ioctlError("destroy "+name, err)
 		}
-		d.ctlMu.Unlock()
-		d.release()
+		return nil
 	})
-	return d.err
-}
-
-// release closes whatever init opened, once nothing else can use it.
-func (d *bsdDevice) release() {
-	d.ctlMu.Lock()
-	if d.ctl >= 0 {
-		unix.Close(d.ctl)
-		d.ctl = -1
-	}
-	d.ctlMu.Unlock()
-	if d.route != nil {
-		d.route.Close()
-	}
-	d.file.Close()
 }

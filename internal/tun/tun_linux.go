@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,26 +22,11 @@ const (
 )
 
 // linuxDevice is a /dev/net/tun interface in IFF_TUN|IFF_NO_PI mode,
-// normally with IFF_VNET_HDR and offloads (offload_linux.go).
+// normally with IFF_VNET_HDR and offloads (offload_linux.go). Its
+// notification socket is a NETLINK_ROUTE socket subscribed to link
+// changes.
 type linuxDevice struct {
-	file    *os.File
-	rc      syscall.RawConn
-	reader  packetReader
-	writers packetWriter
-	index   int
-
-	ctlMu sync.RWMutex // guards ctl against Close
-	ctl   int          // AF_INET datagram socket for interface ioctls
-
-	nameMu sync.Mutex
-	name   string // last name seen, for when the descriptor is gone
-
-	sink   *eventSink
-	nl     *os.File      // NETLINK_ROUTE socket subscribed to link changes
-	done   chan struct{} // closed when the event goroutine has returned
-	closed atomic.Bool
-	once   sync.Once
-	err    error
+	fdDevice
 }
 
 // Create creates the tun interface name (the kernel picks a name when it
@@ -96,32 +78,32 @@ func attach(fd int, name string) error {
 // It sets the MTU unless mtu is 0. The Device owns fd from then on, also
 // when CreateFromFD fails.
 func CreateFromFD(fd int, mtu int) (Device, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("tun: cannot make the descriptor non-blocking: %w", err)
-	}
-	d := &linuxDevice{file: os.NewFile(uintptr(fd), linuxTunPath), ctl: -1, sink: newEventSink(), done: make(chan struct{})}
-	if err := d.init(mtu); err != nil {
-		d.release()
+	d := &linuxDevice{}
+	if err := d.adopt(fd, linuxTunPath, linuxTunName); err != nil {
 		return nil, err
 	}
-	// The first event is the state at creation; the channel has room.
-	d.resync()
-	go d.watch()
+	err := d.start(d.init(mtu), 1<<16, func(msg []byte) bool {
+		u, ok := parseLinkMessages(msg, d.index)
+		return !ok || d.sink.apply(u)
+	}, d.resync)
+	if err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // init sets up everything but the event goroutine.
 func (d *linuxDevice) init(mtu int) error {
-	var err error
-	if d.rc, err = d.file.SyscallConn(); err != nil {
-		return fmt.Errorf("tun: %w", err)
-	}
 	var flags uint16
-	if d.name, flags, err = d.kernelIfreq(); err != nil {
+	var ioErr error
+	err := d.rc.Control(func(fd uintptr) { d.name, flags, ioErr = tunGetIff(int(fd)) })
+	if err == nil {
+		err = ioErr
+	}
+	if err != nil {
 		return ioctlError("read the name of the tun", err)
 	}
-	d.reader, d.writers = newBatchReader(d.rc), newWriterPool(d.rc, nil)
+	d.reader, d.writers = newBatchReader(d.rc, maxPacketSize), newWriterPool(d.rc, nil)
 	if flags&unix.IFF_VNET_HDR != 0 {
 		// Without offloads the kernel still sends and expects the
 		// header, so the header path is right either way.
@@ -137,7 +119,7 @@ func (d *linuxDevice) init(mtu int) error {
 	}
 	d.index = int(int32(ifr.Uint32()))
 	// Subscribe before reading the state, so that no change is missed.
-	if d.nl, err = openLinkMonitor(); err != nil {
+	if d.monitor, err = openLinkMonitor(); err != nil {
 		return err
 	}
 	if mtu > 0 {
@@ -160,30 +142,6 @@ func openLinkMonitor() (*os.File, error) {
 	return os.NewFile(uintptr(fd), "netlink"), nil
 }
 
-// watch reports every change on the Events channel until the Device is
-// closed.
-func (d *linuxDevice) watch() {
-	defer close(d.done)
-	defer close(d.sink.ch)
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := d.nl.Read(buf)
-		switch {
-		case errors.Is(err, unix.ENOBUFS):
-			// The kernel dropped notifications; ask for the state.
-			if !d.resync() {
-				return
-			}
-			continue
-		case err != nil:
-			return
-		}
-		if u, ok := parseLinkMessages(buf[:n], d.index); ok && !d.sink.apply(u) {
-			return
-		}
-	}
-}
-
 // resync reads the interface's state with ioctls and reports it.
 func (d *linuxDevice) resync() bool {
 	up, mtu, err := d.state()
@@ -204,62 +162,36 @@ func (d *linuxDevice) state() (up bool, mtu int, err error) {
 
 // ioctl runs an interface request on the control socket, for the
 // interface's current name. set, when not nil, fills in the request.
-func (d *linuxDevice) ioctl(req uint, set func(*unix.Ifreq)) (*unix.Ifreq, error) {
-	ifr, err := unix.NewIfreq(d.Name())
-	if err != nil {
-		return nil, err
-	}
-	if set != nil {
-		set(ifr)
-	}
-	d.ctlMu.RLock()
-	defer d.ctlMu.RUnlock()
-	if d.ctl < 0 {
-		return nil, os.ErrClosed
-	}
-	return ifr, unix.IoctlIfreq(d.ctl, req, ifr)
+func (d *linuxDevice) ioctl(req uint, set func(*unix.Ifreq)) (ifr *unix.Ifreq, err error) {
+	err = d.withCtl(func(ctl int, name string) error {
+		if ifr, err = unix.NewIfreq(name); err != nil {
+			return err
+		}
+		if set != nil {
+			set(ifr)
+		}
+		return unix.IoctlIfreq(ctl, req, ifr)
+	})
+	return ifr, err
 }
 
-// kernelName asks the tun descriptor for its interface's current name.
-func (d *linuxDevice) kernelName() (string, error) {
-	name, _, err := d.kernelIfreq()
+// linuxTunName asks a tun descriptor for its interface's current name.
+func linuxTunName(fd int) (string, error) {
+	name, _, err := tunGetIff(fd)
 	return name, err
 }
 
-// kernelIfreq asks the tun descriptor for its interface's current name
-// and its tun flags.
-func (d *linuxDevice) kernelIfreq() (string, uint16, error) {
+// tunGetIff asks a tun descriptor for its interface's current name and
+// its tun flags (TUNGETIFF).
+func tunGetIff(fd int) (string, uint16, error) {
 	ifr, err := unix.NewIfreq("")
 	if err != nil {
 		return "", 0, err
 	}
-	var ioErr error
-	if err := d.rc.Control(func(fd uintptr) {
-		ioErr = unix.IoctlIfreq(int(fd), unix.TUNGETIFF, ifr)
-	}); err != nil {
+	if err := unix.IoctlIfreq(fd, unix.TUNGETIFF, ifr); err != nil {
 		return "", 0, err
 	}
-	return ifr.Name(), ifr.Uint16(), ioErr
-}
-
-// packetReader and packetWriter move batches of packets through the
-// descriptor, with or without the virtio header in front of each.
-type packetReader interface {
-	read(bufs [][]byte, sizes []int, start int) (int, error)
-}
-
-type packetWriter interface {
-	write(bufs [][]byte, start int) (int, error)
-}
-
-// Name implements Device.
-func (d *linuxDevice) Name() string {
-	d.nameMu.Lock()
-	defer d.nameMu.Unlock()
-	if name, err := d.kernelName(); err == nil {
-		d.name = name
-	}
-	return d.name
+	return ifr.Name(), ifr.Uint16(), nil
 }
 
 // MTU implements Device.
@@ -295,70 +227,6 @@ func (d *linuxDevice) SetUp(up bool) error {
 	return nil
 }
 
-// Read implements Device.
-func (d *linuxDevice) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
-	if offset < Headroom {
-		return 0, ErrHeadroom
-	}
-	n, err := d.reader.read(bufs, sizes, offset)
-	if err != nil {
-		return 0, d.ioError("read from", err)
-	}
-	return n, nil
-}
-
-// Write implements Device.
-func (d *linuxDevice) Write(bufs [][]byte, offset int) (int, error) {
-	if offset < Headroom {
-		return 0, ErrHeadroom
-	}
-	n, err := d.writers.write(bufs, offset)
-	if err != nil {
-		return n, d.ioError("write to", err)
-	}
-	return n, nil
-}
-
-func (d *linuxDevice) ioError(op string, err error) error {
-	if d.closed.Load() {
-		return fmt.Errorf("tun: %s the device: %w", op, os.ErrClosed)
-	}
-	return fmt.Errorf("tun: %s %s: %w", op, d.Name(), err)
-}
-
-// BatchSize implements Device.
-func (d *linuxDevice) BatchSize() int { return batchSize }
-
-// Events implements Device.
-func (d *linuxDevice) Events() <-chan Event { return d.sink.ch }
-
-// File returns the tun descriptor; see FileDevice.
-func (d *linuxDevice) File() *os.File { return d.file }
-
 // Close implements Device. The kernel removes the interface when its
 // last descriptor is closed.
-func (d *linuxDevice) Close() error {
-	d.once.Do(func() {
-		d.closed.Store(true)
-		close(d.sink.closing)
-		d.err = d.file.Close()
-		d.nl.Close()
-		<-d.done
-		d.release()
-	})
-	return d.err
-}
-
-// release closes whatever init opened, once nothing else can use it.
-func (d *linuxDevice) release() {
-	d.ctlMu.Lock()
-	if d.ctl >= 0 {
-		unix.Close(d.ctl)
-		d.ctl = -1
-	}
-	d.ctlMu.Unlock()
-	if d.nl != nil {
-		d.nl.Close()
-	}
-	d.file.Close()
-}
+func (d *linuxDevice) Close() error { return d.close(nil) }

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+//go:build linux || freebsd
+
+package tun
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestBatchReaderNeverCuts reads packets into buffers smaller than some
+// of them, as after an MTU increase, when the engine still holds buffers
+// sized for the old MTU. tun(4) cuts such a packet silently: tunread in
+// sys/net/if_tuntap.c copies what fits and frees the rest,
+//
+//	while (m && uio->uio_resid > 0 && error == 0) {
+//		len = min(uio->uio_resid, m->m_len);
+//	...
+//	if (m) {
+//		TUNDEBUG(ifp, "Dropping mbuf\n");
+//		m_freem(m);
+//
+// A datagram socket does the same with a short read, so it stands in
+// for the tun here. The reader must size each read for the largest
+// packet, so that it sees a packet's whole length, and drop a packet that
+// does not fit its buffer rather than pass it on cut.
+func TestBatchReaderNeverCuts(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[1])
+	f := os.NewFile(uintptr(fds[0]), "dgram")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, bufSize = 4, 2048
+	pkt := func(n int) []byte { return bytes.Repeat([]byte{byte(n)}, n) }
+	sent := [][]byte{pkt(100), pkt(3000), pkt(bufSize - start), pkt(bufSize - start + 1), pkt(9000), pkt(200)}
+	for _, p := range sent {
+		if _, err := unix.Write(fds[1], p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := newBatchReader(rc, 65535)
+	bufs := make([][]byte, 8)
+	for i := range bufs {
+		bufs[i] = make([]byte, bufSize)
+	}
+	sizes := make([]int, len(bufs))
+	n, err := r.read(bufs, sizes, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]byte{sent[0], sent[2], sent[5]}
+	if n != len(want) {
+		t.Fatalf("read %d packets (sizes %v), want %d: the ones that fit, whole", n, sizes[:n], len(want))
+	}
+	for i := range n {
+		if got := bufs[i][start : start+sizes[i]]; !bytes.Equal(got, want[i]) {
+			t.Errorf("packet %d: %d bytes, want %d", i, sizes[i], len(want[i]))
+		}
+	}
+}
