@@ -185,10 +185,15 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	}
 	p.initiation.lastSent = now
 	old := p.initiation.index
-	idx := d.indices.newIndex(indexEntry{peer: p})
-	init, err := p.handshake.CreateInitiation(idx)
+	idx, err := d.indices.newIndex(indexEntry{peer: p})
+	var init *noise.MessageInitiation
+	if err == nil {
+		init, err = p.handshake.CreateInitiation(idx)
+		if err != nil {
+			d.indices.remove(idx, indexEntry{peer: p})
+		}
+	}
 	if err != nil {
-		d.indices.remove(idx, indexEntry{peer: p})
 		idx = 0
 	}
 	p.initiation.index = idx
@@ -222,7 +227,11 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 // consumed, installing the new session as next.
 func (p *peer) sendHandshakeResponse() {
 	d := p.device
-	idx := d.indices.newIndex(indexEntry{peer: p})
+	idx, err := d.indices.newIndex(indexEntry{peer: p})
+	if err != nil {
+		d.log.Errorf("%v - Failed to create response message: %v", p, err)
+		return
+	}
 	resp, nk, err := p.handshake.CreateResponse(idx)
 	if err != nil {
 		d.indices.remove(idx, indexEntry{peer: p})
