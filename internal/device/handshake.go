@@ -165,8 +165,8 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 	p.sendKeepalive()
 }
 
-// sendHandshakeInitiation starts a handshake with p, at most once per
-// RekeyTimeout. A retry (the retransmission timer) keeps the count of
+// sendHandshakeInitiation starts a handshake with p, unless p sent an
+// initiation or a response less than RekeyTimeout ago. A retry (the retransmission timer) keeps the count of
 // attempts; anything else resets it.
 func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	d := p.device
@@ -224,7 +224,9 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 }
 
 // sendHandshakeResponse answers the initiation p's handshake has just
-// consumed, installing the new session as next.
+// consumed, installing the new session as next. A response counts as a
+// handshake sent: no initiation follows it within RekeyTimeout, as in
+// if_wg, where noise_create_response stamps r_last_sent.
 func (p *peer) sendHandshakeResponse() {
 	d := p.device
 	idx, err := d.indices.newIndex(indexEntry{peer: p})
@@ -238,6 +240,9 @@ func (p *peer) sendHandshakeResponse() {
 		d.log.Errorf("%v - Failed to create response message: %v", p, err)
 		return
 	}
+	p.initiation.Lock()
+	p.initiation.lastSent = d.now()
+	p.initiation.Unlock()
 	kp := p.installKeypair(nk)
 	d.indices.setKeypair(idx, p, kp)
 	if !p.isActive() {
