@@ -205,6 +205,7 @@ func (d *Device) upLocked() error {
 		return fmt.Errorf("bring device up: %w", err)
 	}
 	d.up.Store(true)
+	d.startReceivers()
 	d.log.Verbosef("Interface up, listening on port %d", d.net.port)
 	for p := d.firstPeer(); p != nil; p = p.nextPeer {
 		if p.persistentKeepalive.Load() > 0 {
