@@ -108,6 +108,12 @@ type Device struct {
 
 	// goroutines counts the device-wide goroutines that Close waits for.
 	goroutines sync.WaitGroup
+
+	// hookInstallKeypair, when set, runs between the two steps of
+	// installing a new keypair (its index and its peer's keypairs), so
+	// that tests can interleave other operations there. It is nil outside
+	// tests.
+	hookInstallKeypair func(*peer)
 }
 
 // identity is the device's static identity with its cookie checker.

@@ -148,8 +148,10 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 	}
 	p.initiation.index = 0
 	kp := p.installKeypair(nk)
-	d.indices.setKeypair(resp.Receiver, p, kp)
 	p.initiation.Unlock()
+	if kp == nil {
+		return
+	}
 
 	if !p.isActive() {
 		p.zeroKeyMaterial()
@@ -243,8 +245,9 @@ func (p *peer) sendHandshakeResponse() {
 	p.initiation.Lock()
 	p.initiation.lastSent = d.now()
 	p.initiation.Unlock()
-	kp := p.installKeypair(nk)
-	d.indices.setKeypair(idx, p, kp)
+	if p.installKeypair(nk) == nil {
+		return
+	}
 	if !p.isActive() {
 		p.zeroKeyMaterial()
 		return
