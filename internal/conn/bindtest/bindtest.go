@@ -44,7 +44,43 @@ const (
 
 // A Fault decides what happens to each datagram. It runs with the
 // Network's lock held, so it must not call the Network or its Binds.
+// d.Data is valid only during the call (the Network reuses its memory
+// once the datagram is received or dropped): a Fault that keeps a
+// datagram copies it.
 type Fault func(d Datagram) Action
+
+// poolBufSize is the capacity of the pooled datagram buffers; larger
+// datagrams get buffers of their own.
+const poolBufSize = 2048
+
+// freeBufs holds datagram buffers for reuse, so that a benchmark's
+// traffic does not measure the allocator.
+var freeBufs = make(chan []byte, QueueLen)
+
+// copyData returns a copy of b, in a pooled buffer when it fits one.
+func copyData(b []byte) []byte {
+	if len(b) <= poolBufSize {
+		select {
+		case buf := <-freeBufs:
+			return append(buf[:0], b...)
+		default:
+			return append(make([]byte, 0, poolBufSize), b...)
+		}
+	}
+	return append([]byte(nil), b...)
+}
+
+// freeData gives the buffer of a datagram that was received or dropped
+// back for reuse.
+func freeData(b []byte) {
+	if cap(b) != poolBufSize {
+		return
+	}
+	select {
+	case freeBufs <- b:
+	default:
+	}
+}
 
 // Network connects Binds by address.
 type Network struct {
@@ -90,7 +126,7 @@ func (n *Network) SetBlocking(blocking bool) {
 // Inject delivers d to d.To as if d.From had sent it, bypassing the
 // Fault: a replayed, forged or late datagram.
 func (n *Network) Inject(d Datagram) {
-	d.Data = append([]byte(nil), d.Data...)
+	d.Data = copyData(d.Data)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.deliver(d)
@@ -141,9 +177,11 @@ func (n *Network) route(d Datagram) {
 		n.deliver(d)
 	case Duplicate:
 		n.deliver(d)
-		n.deliver(Datagram{From: d.From, To: d.To, Data: append([]byte(nil), d.Data...)})
+		n.deliver(Datagram{From: d.From, To: d.To, Data: copyData(d.Data)})
 	case Hold:
 		n.held = append(n.held, d)
+	default:
+		freeData(d.Data)
 	}
 }
 
@@ -153,6 +191,7 @@ func (n *Network) route(d Datagram) {
 func (n *Network) deliver(d Datagram) {
 	b := n.binds[d.To]
 	if b == nil {
+		freeData(d.Data)
 		return
 	}
 	select {
@@ -162,6 +201,7 @@ func (n *Network) deliver(d Datagram) {
 	default:
 	}
 	if !n.blocking {
+		freeData(d.Data)
 		return
 	}
 	inbox, closed := b.inbox, b.closed
@@ -173,6 +213,7 @@ func (n *Network) deliver(d Datagram) {
 	case <-closed:
 		n.mu.Lock()
 		n.pending--
+		freeData(d.Data)
 	}
 }
 
@@ -231,8 +272,9 @@ func (b *Bind) Close() error {
 	close(b.closed)
 	for drained := false; !drained; {
 		select {
-		case <-b.inbox:
+		case d := <-b.inbox:
 			n.pending--
+			freeData(d.Data)
 		default:
 			drained = true
 		}
@@ -338,6 +380,7 @@ func receive(inbox chan Datagram, closed chan struct{}, bufs [][]byte, sizes []i
 		if len(d.Data) > len(bufs[n]) {
 			sizes[n] = 0
 		}
+		freeData(d.Data)
 		n++
 		if n == len(bufs) {
 			return n, nil
@@ -365,7 +408,7 @@ func (b *Bind) Send(bufs [][]byte, ep conn.Endpoint) error {
 	}
 	to := netip.AddrPortFrom(ep.Dst.Addr().Unmap(), ep.Dst.Port())
 	for _, buf := range bufs {
-		n.route(Datagram{From: from, To: to, Data: append([]byte(nil), buf...)})
+		n.route(Datagram{From: from, To: to, Data: copyData(buf)})
 	}
 	return nil
 }
