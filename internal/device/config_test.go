@@ -11,17 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 	"github.com/wgbsd/wgbsd/internal/tun/tuntest"
 )
 
 // newLoneDevice returns a down device with no configuration.
-func newLoneDevice(t *testing.T, opts Options) (*Device, *memBind, *clock.Fake) {
+func newLoneDevice(t *testing.T, opts Options) (*Device, *testBind, *clock.Fake) {
 	t.Helper()
 	c := clock.NewFake(testStart)
-	n := newMemNet()
-	b := n.newBind("192.0.2.50")
+	n := bindtest.NewNetwork()
+	b := newTestBind(n, "192.0.2.50")
 	opts.Clock = c
 	opts.IgnoreLinkEvents = true
 	d := NewDevice(tuntest.New("lone", DefaultMTU), b, opts)
@@ -157,13 +158,13 @@ func TestConfigListenPort(t *testing.T) {
 		t.Fatalf("random port %d, bound %v", got, b.local())
 	}
 	// Equal to the bound port: nothing.
-	fns := b.ReceiveFuncs()
+	opens := b.openCount()
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetListenPort(got) })
-	if &b.ReceiveFuncs()[0] != &fns[0] {
+	if b.openCount() != opens {
 		t.Fatal("equal port rebound the sockets")
 	}
 	// A port in use fails with EADDRINUSE and keeps the old sockets.
-	other := b.net.newBind("192.0.2.50")
+	other := newTestBind(b.net, "192.0.2.50")
 	if _, err := other.Open(6000); err != nil {
 		t.Fatal(err)
 	}
@@ -191,17 +192,17 @@ func TestConfigListenPort(t *testing.T) {
 func TestConfigUserCookie(t *testing.T) {
 	d, b, _ := newLoneDevice(t, Options{})
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetUserCookie(0x1234) })
-	if b.mark != 0 || d.Snapshot().UserCookie != 0x1234 {
+	if b.Mark() != 0 || d.Snapshot().UserCookie != 0x1234 {
 		t.Fatal("cookie not stored while down, or applied")
 	}
 	if err := d.Up(); err != nil {
 		t.Fatal(err)
 	}
-	if b.mark != 0x1234 {
+	if b.Mark() != 0x1234 {
 		t.Fatal("cookie not applied on up")
 	}
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetUserCookie(7) })
-	if b.mark != 7 || d.Snapshot().UserCookie != 7 {
+	if b.Mark() != 7 || d.Snapshot().UserCookie != 7 {
 		t.Fatal("cookie not applied while up")
 	}
 }
