@@ -168,8 +168,9 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 }
 
 // sendHandshakeInitiation starts a handshake with p, unless p sent an
-// initiation or a response less than RekeyTimeout ago. A retry (the retransmission timer) keeps the count of
-// attempts; anything else resets it.
+// initiation or a response less than RekeyTimeout ago. A retry (the
+// retransmission timer) keeps the count of attempts; anything else
+// resets it.
 func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	d := p.device
 	if !p.isActive() || d.identity.Load() == nil {
