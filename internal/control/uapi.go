@@ -37,6 +37,8 @@ var _ ifwg.UAPIHandler = uapiHandler{}
 // The engine takes an all-zero private key as the kernel does, clamped
 // into an identity; wireguard-go keeps it as zero and its get leaves
 // private_key out, so here the clamped zero key reads back as no key.
+// Only the reply differs: the identity, and with it the peer of the
+// interface's own key that a set ignores, is the engine's.
 func (h uapiHandler) UAPIGet() (*ifwg.Device, error) {
 	d := h.s.engine.Snapshot()
 	if d.PrivateKey != nil && *d.PrivateKey == clampedZeroKey {

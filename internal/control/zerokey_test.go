@@ -106,6 +106,16 @@ func TestDeviceEngineZeroPrivateKey(t *testing.T) {
 			if !strings.Contains(reply, "public_key="+key(1).Hex()) || !strings.HasSuffix(reply, "errno=0\n\n") {
 				t.Fatalf("UAPI get reply:\n%s", reply)
 			}
+			// Only the reply differs: the identity is the same whichever
+			// protocol set the key, so a UAPI peer of that key is ignored.
+			set := "set=1\nprivate_key=" + zero.Hex() + "\npublic_key=" + wantPub.Hex() + "\n\n"
+			if got := newUAPIClient(t, s, true).do(set); got != "errno=0\n\n" {
+				t.Fatalf("UAPI set: %q", got)
+			}
+			if got := n.device(); got.PublicKey == nil || *got.PublicKey != wantPub {
+				t.Fatalf("after the UAPI set: public key %v", got.PublicKey)
+			}
+			wantPeers(t, n.device(), 1)
 		})
 	}
 }
