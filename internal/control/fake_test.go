@@ -130,17 +130,13 @@ func (t fakeTx) SetListenPort(port uint16) error {
 
 func (t fakeTx) SetPrivateKey(key [32]byte) {
 	t.log("SetPrivateKey")
-	k := ifwg.Key(key)
-	if !k.IsZero() {
-		k = k.Clamped()
-	}
+	// Every key, the zero key included, is clamped into an identity.
+	k := ifwg.Key(key).Clamped()
 	if t.e.hasID && k == t.e.priv {
 		return
 	}
-	t.e.priv, t.e.hasID = k, !k.IsZero()
-	if t.e.hasID {
-		t.e.removePeer(k.PublicKey())
-	}
+	t.e.priv, t.e.hasID = k, true
+	t.e.removePeer(k.PublicKey())
 }
 
 func (t fakeTx) PublicKey() ([32]byte, bool) {

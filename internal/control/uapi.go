@@ -33,13 +33,25 @@ var _ ifwg.UAPIHandler = uapiHandler{}
 
 // UAPIGet returns the state for a get reply; an unprivileged caller gets
 // neither the private key nor preshared keys (it reads them as zero).
+//
+// The engine takes an all-zero private key as the kernel does, clamped
+// into an identity; wireguard-go keeps it as zero and its get leaves
+// private_key out, so here the clamped zero key reads back as no key.
+// Only the reply differs: the identity, and with it the peer of the
+// interface's own key that a set ignores, is the engine's.
 func (h uapiHandler) UAPIGet() (*ifwg.Device, error) {
 	d := h.s.engine.Snapshot()
+	if d.PrivateKey != nil && *d.PrivateKey == clampedZeroKey {
+		d.PrivateKey, d.PublicKey = nil, nil
+	}
 	if !h.priv {
 		stripSecrets(d)
 	}
 	return d, nil
 }
+
+// clampedZeroKey is the private key the engine stores for an all-zero one.
+var clampedZeroKey = ifwg.Key{}.Clamped()
 
 // UAPISet applies a set request. An unprivileged caller's request is read
 // to its end, so the connection stays in step, and refused with EPERM.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/tun"
 	"github.com/wgbsd/wgbsd/internal/tun/tuntest"
@@ -97,14 +98,14 @@ type benchPair struct {
 
 func newBenchPair(b *testing.B, size int) *benchPair {
 	b.Helper()
-	n := newMemNet()
-	n.blocking = true
+	n := bindtest.NewNetwork()
+	n.SetBlocking(true)
 	c := clock.System{}
 	src := netip.MustParseAddrPort("10.0.0.1:1000")
 	dst := netip.MustParseAddrPort("10.0.0.2:2000")
 	pkt := tuntest.UDP(src, dst, make([]byte, size-28))
 	bp := &benchPair{ta: newBenchTUN(pkt, tuntest.BatchSize), tb: newBenchTUN(nil, tuntest.BatchSize)}
-	ba, bb := n.newBind("192.0.2.1"), n.newBind("192.0.2.2")
+	ba, bb := newTestBind(n, "192.0.2.1"), newTestBind(n, "192.0.2.2")
 	ka, kb := newKey(b), newKey(b)
 	bp.a = NewDevice(bp.ta, ba, Options{Clock: c, IgnoreLinkEvents: true})
 	bp.b = NewDevice(bp.tb, bb, Options{Clock: c, IgnoreLinkEvents: true})
@@ -170,8 +171,8 @@ func TestIdlePeerMemory(t *testing.T) {
 		t.Skip("skipping: short mode or race detector (memory figures would be meaningless)")
 	}
 	const peers = 10000
-	n := newMemNet()
-	d := NewDevice(tuntest.New("mem", DefaultMTU), n.newBind("192.0.2.70"), Options{IgnoreLinkEvents: true})
+	n := bindtest.NewNetwork()
+	d := NewDevice(tuntest.New("mem", DefaultMTU), newTestBind(n, "192.0.2.70"), Options{IgnoreLinkEvents: true})
 	defer d.Close()
 	keys := make([][32]byte, peers)
 	for i := range keys {

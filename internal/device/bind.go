@@ -19,9 +19,9 @@ func (d *Device) sendTo(msg []byte, addr netip.AddrPort) error {
 	return d.bind.Send(bufs[:], conn.Endpoint{Dst: addr})
 }
 
-// openBind opens the bind on port and starts a receiver per socket. The
-// bound port becomes the device's port; a non-zero user cookie is
-// applied. The caller holds the configuration lock.
+// openBind opens the bind on port; startReceivers then starts the
+// receivers. The bound port becomes the device's port; a non-zero user
+// cookie is applied. The caller holds the configuration lock.
 func (d *Device) openBind(port uint16) error {
 	actual, err := d.bind.Open(port)
 	if err != nil {
@@ -34,11 +34,18 @@ func (d *Device) openBind(port uint16) error {
 		}
 	}
 	d.net.port = actual
+	return nil
+}
+
+// startReceivers starts a receiver per socket of the open bind. The device
+// must already be marked up: a receiver whose first read fails while it
+// is not takes the failure for a shutdown and exits. The caller holds the
+// configuration lock.
+func (d *Device) startReceivers() {
 	for _, fn := range d.bind.ReceiveFuncs() {
 		d.net.receivers.Add(1)
 		go d.receiver(fn)
 	}
-	return nil
 }
 
 // closeBind closes the bind and waits for the receivers to exit. The
@@ -59,10 +66,14 @@ func (d *Device) rebind(port uint16) error {
 	}
 	err := d.openBind(port)
 	if err == nil {
+		d.startReceivers()
 		d.log.Verbosef("Listening on port %d", d.net.port)
 		return nil
 	}
-	if rerr := d.openBind(old); rerr != nil {
+	rerr := d.openBind(old)
+	if rerr == nil {
+		d.startReceivers()
+	} else {
 		d.log.Errorf("Failed to bind port %d again, taking the interface down: %v", old, rerr)
 		d.up.Store(false)
 		for p := d.firstPeer(); p != nil; p = p.nextPeer {

@@ -82,28 +82,27 @@ func (tx *ConfigTx) SetListenPort(port uint16) error {
 // equals the stored key, nothing happens. Otherwise the peer whose public
 // key is the new public key, if any, is destroyed, every peer's handshake
 // is rebound to the new identity with its sessions expired for sending,
-// and the cookie checker is replaced. An all-zero key leaves the device
-// without identity: it then answers no handshake.
+// and the cookie checker is replaced.
 //
 // As in if_wg, key is compared with the stored clamped key before it is
-// clamped, so re-sending an equivalent unclamped key counts as a change.
+// clamped, so re-sending an equivalent unclamped key counts as a change,
+// and every key gives an identity, the all-zero key included: it clamps
+// to 2^254, whose public key is L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q=
+// (noise_local_private derives the identity from the clamped key). Only
+// a device that never had a key is without identity.
 func (tx *ConfigTx) SetPrivateKey(key [32]byte) {
 	d := tx.d
 	if d.identity.Load() != nil && noise.PrivateKey(key) == d.privateKey {
 		return
 	}
 	priv := noise.PrivateKey(key)
+	clampKey(&priv)
 	var id *identity
-	if !priv.IsZero() {
-		if static, err := noise.NewStaticIdentity(priv); err == nil && !static.PublicKey().IsZero() {
-			id = &identity{static: static, checker: cookie.NewChecker(static.PublicKey(), d.clock.Now)}
-			if p := d.lookupPeer(static.PublicKey()); p != nil {
-				d.removePeer(p)
-			}
+	if static, err := noise.NewStaticIdentity(priv); err == nil && !static.PublicKey().IsZero() {
+		id = &identity{static: static, checker: cookie.NewChecker(static.PublicKey(), d.clock.Now)}
+		if p := d.lookupPeer(static.PublicKey()); p != nil {
+			d.removePeer(p)
 		}
-	}
-	if !priv.IsZero() {
-		clampKey(&priv)
 	}
 	d.privateKey = priv
 	clear(priv[:])

@@ -3,6 +3,7 @@
 package device
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"slices"
@@ -10,17 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 	"github.com/wgbsd/wgbsd/internal/tun/tuntest"
 )
 
 // newLoneDevice returns a down device with no configuration.
-func newLoneDevice(t *testing.T, opts Options) (*Device, *memBind, *clock.Fake) {
+func newLoneDevice(t *testing.T, opts Options) (*Device, *testBind, *clock.Fake) {
 	t.Helper()
 	c := clock.NewFake(testStart)
-	n := newMemNet()
-	b := n.newBind("192.0.2.50")
+	n := bindtest.NewNetwork()
+	b := newTestBind(n, "192.0.2.50")
 	opts.Clock = c
 	opts.IgnoreLinkEvents = true
 	d := NewDevice(tuntest.New("lone", DefaultMTU), b, opts)
@@ -156,13 +158,13 @@ func TestConfigListenPort(t *testing.T) {
 		t.Fatalf("random port %d, bound %v", got, b.local())
 	}
 	// Equal to the bound port: nothing.
-	fns := b.ReceiveFuncs()
+	opens := b.openCount()
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetListenPort(got) })
-	if &b.ReceiveFuncs()[0] != &fns[0] {
+	if b.openCount() != opens {
 		t.Fatal("equal port rebound the sockets")
 	}
 	// A port in use fails with EADDRINUSE and keeps the old sockets.
-	other := b.net.newBind("192.0.2.50")
+	other := newTestBind(b.net, "192.0.2.50")
 	if _, err := other.Open(6000); err != nil {
 		t.Fatal(err)
 	}
@@ -190,17 +192,17 @@ func TestConfigListenPort(t *testing.T) {
 func TestConfigUserCookie(t *testing.T) {
 	d, b, _ := newLoneDevice(t, Options{})
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetUserCookie(0x1234) })
-	if b.mark != 0 || d.Snapshot().UserCookie != 0x1234 {
+	if b.Mark() != 0 || d.Snapshot().UserCookie != 0x1234 {
 		t.Fatal("cookie not stored while down, or applied")
 	}
 	if err := d.Up(); err != nil {
 		t.Fatal(err)
 	}
-	if b.mark != 0x1234 {
+	if b.Mark() != 0x1234 {
 		t.Fatal("cookie not applied on up")
 	}
 	configure(t, d, func(tx *ConfigTx) error { return tx.SetUserCookie(7) })
-	if b.mark != 7 || d.Snapshot().UserCookie != 7 {
+	if b.Mark() != 7 || d.Snapshot().UserCookie != 7 {
 		t.Fatal("cookie not applied while up")
 	}
 }
@@ -241,17 +243,28 @@ func TestConfigPrivateKey(t *testing.T) {
 	if got := peerKeys(s); !slices.Equal(got, []noise.PublicKey{other}) {
 		t.Fatalf("peers %v", got)
 	}
-	// The zero key removes the identity.
+	// The zero key is a key like any other: clamped, it gives an
+	// identity (TestConfigZeroPrivateKey), and the peer with its public
+	// key is destroyed.
+	var zero noise.PrivateKey
+	zeroClamped := zero
+	clampKey(&zeroClamped)
 	configure(t, d, func(tx *ConfigTx) error {
+		if _, err := tx.CreatePeer(zeroClamped.PublicKey()); err != nil {
+			return err
+		}
 		tx.SetPrivateKey([32]byte{})
-		_, ok := tx.PublicKey()
-		if ok {
-			t.Error("identity after zero key")
+		if pub, ok := tx.PublicKey(); !ok || pub != zeroClamped.PublicKey() {
+			t.Error("zero key gave no identity")
 		}
 		return nil
 	})
-	if s := d.Snapshot(); s.HasIdentity || s.PrivateKey != ([32]byte{}) || s.PublicKey != ([32]byte{}) {
-		t.Fatal("zero key left an identity")
+	s = d.Snapshot()
+	if !s.HasIdentity || s.PrivateKey != zeroClamped || s.PublicKey != zeroClamped.PublicKey() {
+		t.Fatal("zero key not stored clamped with its identity")
+	}
+	if got := peerKeys(s); !slices.Equal(got, []noise.PublicKey{other}) {
+		t.Fatalf("peers %v", got)
 	}
 }
 
@@ -312,20 +325,37 @@ func TestConfigPrivateKeyInvalidatesSessions(t *testing.T) {
 	expectPacket(t, tp.b, packet(tp.a, tp.b, false, "unknown"))
 }
 
-func TestConfigNoIdentityDropsHandshakes(t *testing.T) {
+// TestConfigZeroPrivateKey pins that an all-zero private key gives the
+// identity FreeBSD's kernel derives from it, whose public key is
+// L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q=. noise_local_private
+// (sys/dev/wg/wg_noise.c) stores every key clamped and derives the
+// identity from the clamped key:
+//
+//	curve25519_clamp_secret(l->l_private);
+//	l->l_has_identity = curve25519_generate_public(l->l_public, l->l_private);
+//
+// The zero key clamps to 2^254, not to zero, so the interface has an
+// identity and completes handshakes with peers that know its public key.
+func TestConfigZeroPrivateKey(t *testing.T) {
+	const wantPub = "L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q="
 	tp := newPair(t)
-	cb := watch(tp.b)
 	configure(t, tp.b.dev, func(tx *ConfigTx) error {
 		tx.SetPrivateKey([32]byte{})
 		return nil
 	})
-	if err := tp.a.tun.Inject(packet(tp.a, tp.b, false, "x")); err != nil {
-		t.Fatal(err)
+	s := tp.b.dev.Snapshot()
+	if got := base64.StdEncoding.EncodeToString(s.PublicKey[:]); !s.HasIdentity || got != wantPub {
+		t.Fatalf("identity %v, public key %s, want %s", s.HasIdentity, got, wantPub)
 	}
-	tp.quiesce(t)
-	if cb.count(noise.MessageResponseType) != 0 || cb.count(noise.MessageCookieReplyType) != 0 {
-		t.Fatal("a device without identity answered")
-	}
+	// a learns b's new public key; traffic flows both ways.
+	configure(t, tp.a.dev, func(tx *ConfigTx) error {
+		tx.RemovePeer(tp.b.pub)
+		tp.b.pub = s.PublicKey
+		return nil
+	})
+	tp.a.addPeer(t, tp.b, 0)
+	send(t, tp.a, tp.b, false, "to the zero key")
+	send(t, tp.b, tp.a, false, "from the zero key")
 }
 
 func TestConfigAllowedIPs(t *testing.T) {

@@ -108,6 +108,12 @@ type Device struct {
 
 	// goroutines counts the device-wide goroutines that Close waits for.
 	goroutines sync.WaitGroup
+
+	// hookInstallKeypair, when set, runs between the two steps of
+	// installing a new keypair (its index and its peer's keypairs), so
+	// that tests can interleave other operations there. It is nil outside
+	// tests.
+	hookInstallKeypair func(*peer)
 }
 
 // identity is the device's static identity with its cookie checker.
@@ -205,6 +211,7 @@ func (d *Device) upLocked() error {
 		return fmt.Errorf("bring device up: %w", err)
 	}
 	d.up.Store(true)
+	d.startReceivers()
 	d.log.Verbosef("Interface up, listening on port %d", d.net.port)
 	for p := d.firstPeer(); p != nil; p = p.nextPeer {
 		if p.persistentKeepalive.Load() > 0 {

@@ -148,8 +148,10 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 	}
 	p.initiation.index = 0
 	kp := p.installKeypair(nk)
-	d.indices.setKeypair(resp.Receiver, p, kp)
 	p.initiation.Unlock()
+	if kp == nil {
+		return
+	}
 
 	if !p.isActive() {
 		p.zeroKeyMaterial()
@@ -165,9 +167,10 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 	p.sendKeepalive()
 }
 
-// sendHandshakeInitiation starts a handshake with p, at most once per
-// RekeyTimeout. A retry (the retransmission timer) keeps the count of
-// attempts; anything else resets it.
+// sendHandshakeInitiation starts a handshake with p, unless p sent an
+// initiation or a response less than RekeyTimeout ago. A retry (the
+// retransmission timer) keeps the count of attempts; anything else
+// resets it.
 func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	d := p.device
 	if !p.isActive() || d.identity.Load() == nil {
@@ -185,10 +188,15 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	}
 	p.initiation.lastSent = now
 	old := p.initiation.index
-	idx := d.indices.newIndex(indexEntry{peer: p})
-	init, err := p.handshake.CreateInitiation(idx)
+	idx, err := d.indices.newIndex(indexEntry{peer: p})
+	var init *noise.MessageInitiation
+	if err == nil {
+		init, err = p.handshake.CreateInitiation(idx)
+		if err != nil {
+			d.indices.remove(idx, indexEntry{peer: p})
+		}
+	}
 	if err != nil {
-		d.indices.remove(idx, indexEntry{peer: p})
 		idx = 0
 	}
 	p.initiation.index = idx
@@ -219,18 +227,28 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 }
 
 // sendHandshakeResponse answers the initiation p's handshake has just
-// consumed, installing the new session as next.
+// consumed, installing the new session as next. A response counts as a
+// handshake sent: no initiation follows it within RekeyTimeout, as in
+// if_wg, where noise_create_response stamps r_last_sent.
 func (p *peer) sendHandshakeResponse() {
 	d := p.device
-	idx := d.indices.newIndex(indexEntry{peer: p})
+	idx, err := d.indices.newIndex(indexEntry{peer: p})
+	if err != nil {
+		d.log.Errorf("%v - Failed to create response message: %v", p, err)
+		return
+	}
 	resp, nk, err := p.handshake.CreateResponse(idx)
 	if err != nil {
 		d.indices.remove(idx, indexEntry{peer: p})
 		d.log.Errorf("%v - Failed to create response message: %v", p, err)
 		return
 	}
-	kp := p.installKeypair(nk)
-	d.indices.setKeypair(idx, p, kp)
+	p.initiation.Lock()
+	p.initiation.lastSent = d.now()
+	p.initiation.Unlock()
+	if p.installKeypair(nk) == nil {
+		return
+	}
 	if !p.isActive() {
 		p.zeroKeyMaterial()
 		return

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 	"github.com/wgbsd/wgbsd/internal/tun/tuntest"
@@ -145,7 +146,7 @@ func (c *countingTUN) idle() bool {
 type testHost struct {
 	dev    *Device
 	tun    *countingTUN
-	bind   *memBind
+	bind   *testBind
 	key    noise.PrivateKey
 	pub    noise.PublicKey
 	inner4 netip.Addr
@@ -155,11 +156,11 @@ type testHost struct {
 
 // newHost creates a Device on net at the outer address addr, with inner
 // addresses 10.0.0.n and fd00::n, identity set, port set, device up.
-func newHost(tb testing.TB, n *memNet, c clock.Clock, name, addr string, idx int, opts Options) *testHost {
+func newHost(tb testing.TB, n *bindtest.Network, c clock.Clock, name, addr string, idx int, opts Options) *testHost {
 	tb.Helper()
 	h := &testHost{
 		tun:    &countingTUN{Device: tuntest.New(name, DefaultMTU)},
-		bind:   n.newBind(addr),
+		bind:   newTestBind(n, addr),
 		key:    newKey(tb),
 		inner4: netip.AddrFrom4([4]byte{10, 0, 0, byte(idx)}),
 		inner6: netip.MustParseAddr(fmt.Sprintf("fd00::%d", idx)),
@@ -215,14 +216,14 @@ func (h *testHost) peer(other *testHost) *peer {
 // testPair is two hosts configured as each other's peer on one network
 // and one fake clock.
 type testPair struct {
-	net   *memNet
+	net   *bindtest.Network
 	clock *clock.Fake
 	a, b  *testHost
 }
 
 func newPair(tb testing.TB) *testPair {
 	tb.Helper()
-	tp := &testPair{net: newMemNet(), clock: clock.NewFake(testStart)}
+	tp := &testPair{net: bindtest.NewNetwork(), clock: clock.NewFake(testStart)}
 	tp.a = newHost(tb, tp.net, tp.clock, "a", "192.0.2.1", 1, Options{})
 	tp.b = newHost(tb, tp.net, tp.clock, "b", "192.0.2.2", 2, Options{})
 	tp.a.addPeer(tb, tp.b, 0)
@@ -283,14 +284,14 @@ func (tp *testPair) quiesce(tb testing.TB) {
 	quiesce(tb, tp.net, tp.a, tp.b)
 }
 
-func quiesce(tb testing.TB, n *memNet, hosts ...*testHost) {
+func quiesce(tb testing.TB, n *bindtest.Network, hosts ...*testHost) {
 	tb.Helper()
 	idle := func() bool {
-		if n.inflight.Load() != 0 {
+		if !n.Idle() {
 			return false
 		}
 		for _, h := range hosts {
-			if h.bind.unacked.Load() != 0 || h.dev.inflight.Load() != 0 || !h.tun.idle() {
+			if h.dev.inflight.Load() != 0 || !h.tun.idle() {
 				return false
 			}
 		}

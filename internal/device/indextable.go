@@ -3,7 +3,10 @@
 package device
 
 import (
-	"math/rand/v2"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
 	"sync"
 )
 
@@ -17,21 +20,41 @@ type indexEntry struct {
 
 // indexTable maps the random 32-bit local indices, carried as receiver
 // index by every message sent to us, to handshakes and keypairs. Indices
-// are unique within a device; zero is never used.
+// are unique within a device; zero is never used. They are drawn from a
+// cryptographic random source, as the kernels draw them (arc4random in
+// FreeBSD's wg_noise.c), so that an off-path attacker cannot guess the
+// index of a session.
 type indexTable struct {
 	mu    sync.RWMutex
 	table map[uint32]indexEntry
+	// random is the source of indices; nil means crypto/rand.Reader.
+	// Tests replace it to see which bytes become indices.
+	random io.Reader
 }
 
-// newIndex allocates a fresh index for entry.
-func (t *indexTable) newIndex(entry indexEntry) uint32 {
+// reader returns the table's source of random bytes.
+func (t *indexTable) reader() io.Reader {
+	if t.random != nil {
+		return t.random
+	}
+	return rand.Reader
+}
+
+// newIndex allocates a fresh index for entry. It fails only if the random
+// source does; crypto/rand never returns an error.
+func (t *indexTable) newIndex(entry indexEntry) (uint32, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.table == nil {
 		t.table = make(map[uint32]indexEntry)
 	}
+	r := t.reader()
+	var b [4]byte
 	for {
-		idx := rand.Uint32()
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, fmt.Errorf("draw receiver index: %w", err)
+		}
+		idx := binary.LittleEndian.Uint32(b[:])
 		if idx == 0 {
 			continue
 		}
@@ -39,7 +62,7 @@ func (t *indexTable) newIndex(entry indexEntry) uint32 {
 			continue
 		}
 		t.table[idx] = entry
-		return idx
+		return idx, nil
 	}
 }
 

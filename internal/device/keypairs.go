@@ -65,8 +65,24 @@ func (p *peer) currentKeypair() *keypair {
 // previous (or, if a responder session was still unconfirmed, that one
 // becomes previous instead). A responder's keypair becomes next, replacing
 // any unconfirmed one, and previous is dropped, as the kernel does.
+//
+// The keypair's local index, which must still stand for p's handshake, is
+// pointed at it before the keypair joins p, as wireguard-go's
+// SwapIndexForKeypair does: a clearKeypairs running in between finds
+// nothing to drop, and one running after drops the index with the
+// keypair. The other order would let a clearKeypairs in between drop the
+// keypair while its index still named the handshake, and the index would
+// then lead to keys p no longer holds. installKeypair returns nil, and
+// installs nothing, if the index is no longer p's.
 func (p *peer) installKeypair(nk *noise.Keypair) *keypair {
 	kp := &keypair{Keypair: nk, peer: p}
+	d := p.device
+	if !d.indices.setKeypair(kp.LocalIndex(), p, kp) {
+		return nil
+	}
+	if d.hookInstallKeypair != nil {
+		d.hookInstallKeypair(p)
+	}
 	var drop [2]*keypair
 	p.keypairs.mu.Lock()
 	k := &p.keypairs

@@ -8,15 +8,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/tun/tuntest"
 )
 
 func TestFollowLinkState(t *testing.T) {
 	goroutineLeakCheck(t)
-	n := newMemNet()
+	n := bindtest.NewNetwork()
 	tn := tuntest.New("link", DefaultMTU)
-	d := NewDevice(tn, n.newBind("192.0.2.60"), Options{Clock: clock.NewFake(testStart)})
+	d := NewDevice(tn, newTestBind(n, "192.0.2.60"), Options{Clock: clock.NewFake(testStart)})
 	defer d.Close()
 	// tuntest starts up and says so.
 	eventually(t, "device up", d.up.Load)
@@ -127,9 +128,9 @@ func TestCloseWithTraffic(t *testing.T) {
 
 func TestTUNFailureClosesDevice(t *testing.T) {
 	goroutineLeakCheck(t)
-	n := newMemNet()
+	n := bindtest.NewNetwork()
 	ft := &failingTUN{Device: tuntest.New("fail", DefaultMTU)}
-	d := NewDevice(ft, n.newBind("192.0.2.61"), Options{Clock: clock.NewFake(testStart), IgnoreLinkEvents: true})
+	d := NewDevice(ft, newTestBind(n, "192.0.2.61"), Options{Clock: clock.NewFake(testStart), IgnoreLinkEvents: true})
 	select {
 	case <-d.Done():
 	case <-timeoutChan():

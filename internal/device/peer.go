@@ -45,8 +45,8 @@ type peer struct {
 	// initiation is the state of the handshakes we initiate.
 	initiation struct {
 		sync.Mutex
-		lastSent time.Time
-		index    uint32 // local index of our outstanding handshake, or 0
+		lastSent time.Time // our last initiation or response; zero if none
+		index    uint32    // local index of our outstanding handshake, or 0
 	}
 	timers timers
 

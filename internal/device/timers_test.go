@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/conn/bindtest"
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
@@ -155,7 +156,7 @@ func TestRekeyAfterTime(t *testing.T) {
 
 	// The held-back packet, sealed with the previous session, is still
 	// accepted.
-	tp.net.deliver(late[0], tp.a.bind.local(), tp.b.bind.local())
+	tp.net.Inject(bindtest.Datagram{From: tp.a.bind.local(), To: tp.b.bind.local(), Data: late[0]})
 	expectPacket(t, tp.b, packet(tp.a, tp.b, false, "late"))
 	send(t, tp.b, tp.a, true, "traffic continues")
 }
@@ -194,7 +195,7 @@ func TestRejectAfterTime(t *testing.T) {
 		t.Fatal("packet was not staged")
 	}
 	// A datagram of the expired session is refused by the receiver too.
-	tp.net.deliver(old[0], tp.a.bind.local(), tp.b.bind.local())
+	tp.net.Inject(bindtest.Datagram{From: tp.a.bind.local(), To: tp.b.bind.local(), Data: old[0]})
 	tp.quiesce(t)
 	expectNoPacket(t, tp.b)
 }
@@ -320,7 +321,7 @@ func TestReplayDropped(t *testing.T) {
 		t.Fatalf("kept %d", len(kept))
 	}
 	for range 3 {
-		tp.net.deliver(kept[0], tp.a.bind.local(), tp.b.bind.local())
+		tp.net.Inject(bindtest.Datagram{From: tp.a.bind.local(), To: tp.b.bind.local(), Data: kept[0]})
 	}
 	tp.quiesce(t)
 	// The next packet out of b's TUN is the fresh one, not a replay.
@@ -328,7 +329,7 @@ func TestReplayDropped(t *testing.T) {
 	tp.quiesce(t)
 	expectNoPacket(t, tp.b)
 	rx := tp.b.dev.Snapshot().Peers[0].RxBytes
-	tp.net.deliver(kept[0], tp.a.bind.local(), tp.b.bind.local())
+	tp.net.Inject(bindtest.Datagram{From: tp.a.bind.local(), To: tp.b.bind.local(), Data: kept[0]})
 	tp.quiesce(t)
 	if got := tp.b.dev.Snapshot().Peers[0].RxBytes; got != rx {
 		t.Fatalf("replay counted: rx %d → %d", rx, got)

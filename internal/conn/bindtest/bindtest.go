@@ -44,7 +44,43 @@ const (
 
 // A Fault decides what happens to each datagram. It runs with the
 // Network's lock held, so it must not call the Network or its Binds.
+// d.Data is valid only during the call (the Network reuses its memory
+// once the datagram is received or dropped): a Fault that keeps a
+// datagram copies it.
 type Fault func(d Datagram) Action
+
+// poolBufSize is the capacity of the pooled datagram buffers; larger
+// datagrams get buffers of their own.
+const poolBufSize = 2048
+
+// freeBufs holds datagram buffers for reuse, so that a benchmark's
+// traffic does not measure the allocator.
+var freeBufs = make(chan []byte, QueueLen)
+
+// copyData returns a copy of b, in a pooled buffer when it fits one.
+func copyData(b []byte) []byte {
+	if len(b) <= poolBufSize {
+		select {
+		case buf := <-freeBufs:
+			return append(buf[:0], b...)
+		default:
+			return append(make([]byte, 0, poolBufSize), b...)
+		}
+	}
+	return append([]byte(nil), b...)
+}
+
+// freeData gives the buffer of a datagram that was received or dropped
+// back for reuse.
+func freeData(b []byte) {
+	if cap(b) != poolBufSize {
+		return
+	}
+	select {
+	case freeBufs <- b:
+	default:
+	}
+}
 
 // Network connects Binds by address.
 type Network struct {
@@ -53,6 +89,10 @@ type Network struct {
 	fault    Fault
 	held     []Datagram
 	nextPort uint16
+	blocking bool
+	// pending counts the datagrams queued at a Bind or handed out by a
+	// receive function that has not been called again since.
+	pending int
 }
 
 // NewNetwork returns an empty Network that delivers every datagram.
@@ -72,6 +112,34 @@ func (n *Network) SetFault(f Fault) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.fault = f
+}
+
+// SetBlocking makes Send wait while a destination's queue is full,
+// instead of dropping the datagram, as benchmarks need: a lossy network
+// would measure retransmissions.
+func (n *Network) SetBlocking(blocking bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.blocking = blocking
+}
+
+// Inject delivers d to d.To as if d.From had sent it, bypassing the
+// Fault: a replayed, forged or late datagram.
+func (n *Network) Inject(d Datagram) {
+	d.Data = copyData(d.Data)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.deliver(d)
+}
+
+// Idle reports whether every datagram sent has been consumed: none is
+// queued or held, and each receive function that returned datagrams has
+// been called again since, which is how its caller says it is done with
+// them. Tests wait for it before they look at the result of traffic.
+func (n *Network) Idle() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.pending == 0 && len(n.held) == 0
 }
 
 // Release delivers the held datagrams, oldest first.
@@ -109,22 +177,43 @@ func (n *Network) route(d Datagram) {
 		n.deliver(d)
 	case Duplicate:
 		n.deliver(d)
-		n.deliver(Datagram{From: d.From, To: d.To, Data: append([]byte(nil), d.Data...)})
+		n.deliver(Datagram{From: d.From, To: d.To, Data: copyData(d.Data)})
 	case Hold:
 		n.held = append(n.held, d)
+	default:
+		freeData(d.Data)
 	}
 }
 
 // deliver queues a datagram at its destination, or drops it if there is
-// no such Bind or its queue is full; n.mu is held.
+// no such Bind or its queue is full. On a blocking Network a full queue
+// is waited for, with n.mu released meanwhile; n.mu is held.
 func (n *Network) deliver(d Datagram) {
 	b := n.binds[d.To]
 	if b == nil {
+		freeData(d.Data)
 		return
 	}
 	select {
 	case b.inbox <- d:
+		n.pending++
+		return
 	default:
+	}
+	if !n.blocking {
+		freeData(d.Data)
+		return
+	}
+	inbox, closed := b.inbox, b.closed
+	n.pending++ // counted before the send, so the receiver never sees it uncounted
+	n.mu.Unlock()
+	select {
+	case inbox <- d:
+		n.mu.Lock()
+	case <-closed:
+		n.mu.Lock()
+		n.pending--
+		freeData(d.Data)
 	}
 }
 
@@ -139,6 +228,9 @@ type Bind struct {
 	inbox  chan Datagram
 	closed chan struct{}
 	mark   uint32
+	// unacked is the number of datagrams the last receive call returned,
+	// still counted as pending until the next call.
+	unacked int
 }
 
 var _ conn.Bind = (*Bind)(nil)
@@ -178,6 +270,17 @@ func (b *Bind) Close() error {
 	}
 	b.unregister()
 	close(b.closed)
+	for drained := false; !drained; {
+		select {
+		case d := <-b.inbox:
+			n.pending--
+			freeData(d.Data)
+		default:
+			drained = true
+		}
+	}
+	n.pending -= b.unacked
+	b.unacked = 0
 	b.inbox = nil
 	return nil
 }
@@ -232,8 +335,35 @@ func (b *Bind) ReceiveFuncs() []conn.ReceiveFunc {
 	}
 	inbox, closed := b.inbox, b.closed
 	return []conn.ReceiveFunc{func(bufs [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
-		return receive(inbox, closed, bufs, sizes, eps)
+		b.ack(closed)
+		k, err := receive(inbox, closed, bufs, sizes, eps)
+		b.handedOut(closed, k)
+		return k, err
 	}}
+}
+
+// ack marks the datagrams the last receive call returned as consumed,
+// unless the Bind was closed meanwhile (Close consumed them).
+func (b *Bind) ack(closed chan struct{}) {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	if b.closed == closed && b.inbox != nil {
+		b.net.pending -= b.unacked
+		b.unacked = 0
+	}
+}
+
+// handedOut records that a receive call returned k datagrams: they stay
+// pending until the next call. If the Bind was closed meanwhile, they
+// are consumed at once.
+func (b *Bind) handedOut(closed chan struct{}, k int) {
+	b.net.mu.Lock()
+	defer b.net.mu.Unlock()
+	if b.closed == closed && b.inbox != nil {
+		b.unacked = k
+	} else {
+		b.net.pending -= k
+	}
 }
 
 // receive waits for a datagram and returns as many as are queued.
@@ -250,6 +380,7 @@ func receive(inbox chan Datagram, closed chan struct{}, bufs [][]byte, sizes []i
 		if len(d.Data) > len(bufs[n]) {
 			sizes[n] = 0
 		}
+		freeData(d.Data)
 		n++
 		if n == len(bufs) {
 			return n, nil
@@ -277,7 +408,7 @@ func (b *Bind) Send(bufs [][]byte, ep conn.Endpoint) error {
 	}
 	to := netip.AddrPortFrom(ep.Dst.Addr().Unmap(), ep.Dst.Port())
 	for _, buf := range bufs {
-		n.route(Datagram{From: from, To: to, Data: append([]byte(nil), buf...)})
+		n.route(Datagram{From: from, To: to, Data: copyData(buf)})
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -182,5 +183,147 @@ func TestTruncatedAndMark(t *testing.T) {
 	}
 	if err := a.SetMark(7); err != nil || a.Mark() != 7 {
 		t.Fatalf("mark %d, %v", a.Mark(), err)
+	}
+}
+
+// recvOnce calls b's receive function once and returns the payloads.
+func recvOnce(t *testing.T, fn conn.ReceiveFunc) []string {
+	t.Helper()
+	bufs := [][]byte{make([]byte, 64), make([]byte, 64)}
+	sizes, eps := make([]int, len(bufs)), make([]conn.Endpoint, len(bufs))
+	k, err := fn(bufs, sizes, eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := range k {
+		got = append(got, string(bufs[i][:sizes[i]]))
+	}
+	return got
+}
+
+func TestIdle(t *testing.T) {
+	n, a, b := NewPair()
+	open(t, a, 0)
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	fn := b.ReceiveFuncs()[0]
+	if !n.Idle() {
+		t.Fatal("new network not idle")
+	}
+	send(t, a, to, "one", "two", "three")
+	if n.Idle() {
+		t.Fatal("idle with datagrams queued")
+	}
+	if got := recvOnce(t, fn); fmt.Sprint(got) != "[one two]" {
+		t.Fatalf("received %q", got)
+	}
+	if got := recvOnce(t, fn); fmt.Sprint(got) != "[three]" {
+		t.Fatalf("received %q", got)
+	}
+	// The last batch is pending until the receiver comes back for more.
+	if n.Idle() {
+		t.Fatal("idle before the receiver finished its last batch")
+	}
+	done := make(chan []string)
+	go func() {
+		bufs := [][]byte{make([]byte, 64)}
+		sizes, eps := make([]int, 1), make([]conn.Endpoint, 1)
+		k, _ := fn(bufs, sizes, eps)
+		done <- []string{string(bufs[0][:sizes[0]])}[:k]
+	}()
+	for !n.Idle() {
+		runtime.Gosched()
+	}
+	// A held datagram is not consumed either; nor is a delivered one.
+	n.SetFault(func(Datagram) Action { return Hold })
+	send(t, a, to, "held")
+	if n.Idle() {
+		t.Fatal("idle with a datagram held")
+	}
+	n.SetFault(nil)
+	n.Release()
+	if got := <-done; fmt.Sprint(got) != "[held]" {
+		t.Fatalf("received %q", got)
+	}
+	if n.Idle() {
+		t.Fatal("idle before the receiver finished")
+	}
+	// Closing consumes what was queued and handed out.
+	send(t, a, to, "queued")
+	b.Close()
+	if !n.Idle() {
+		t.Fatal("not idle after the receiver's Bind closed")
+	}
+}
+
+func TestInject(t *testing.T) {
+	n, a, b := NewPair()
+	aAddr := netip.AddrPortFrom(a.addr, open(t, a, 0))
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	n.SetFault(func(Datagram) Action { return Drop })
+	data := []byte("replayed")
+	for range 2 {
+		n.Inject(Datagram{From: aAddr, To: to, Data: data})
+	}
+	copy(data, "changed!")
+	got, from := drain(t, b)
+	if fmt.Sprint(got) != "[replayed replayed]" || from[0] != aAddr {
+		t.Fatalf("received %q from %v", got, from)
+	}
+}
+
+func TestBlocking(t *testing.T) {
+	n, a, b := NewPair()
+	open(t, a, 0)
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	n.SetBlocking(true)
+	payloads := make([]string, QueueLen+1)
+	for i := range payloads {
+		payloads[i] = fmt.Sprint(i)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		bufs := make([][]byte, len(payloads))
+		for i, p := range payloads {
+			bufs[i] = []byte(p)
+		}
+		sent <- a.Send(bufs, conn.Endpoint{Dst: to})
+	}()
+	// The last datagram waits for room instead of being dropped.
+	var got []string
+	fn := b.ReceiveFuncs()[0]
+	for len(got) < len(payloads) {
+		got = append(got, recvOnce(t, fn)...)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(payloads) {
+		t.Fatalf("received %d datagrams, want %d in order", len(got), len(payloads))
+	}
+	// A sender blocked on a full queue is released by Close.
+	n.SetBlocking(true)
+	go func() {
+		bufs := make([][]byte, QueueLen+1)
+		for i := range bufs {
+			bufs[i] = []byte("x")
+		}
+		sent <- a.Send(bufs, conn.Endpoint{Dst: to})
+	}()
+	for n.Idle() {
+		runtime.Gosched()
+	}
+	for {
+		n.mu.Lock()
+		full := len(b.inbox) == QueueLen
+		n.mu.Unlock()
+		if full {
+			break
+		}
+		runtime.Gosched()
+	}
+	b.Close()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
 	}
 }
