@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -20,8 +21,9 @@ import (
 
 // serveSocket listens on dir/name.sock (replacing a leftover file) and
 // runs handle for each connection until the test ends; every fake daemon
-// of this package's tests is served by it.
-func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
+// of this package's tests is served by it. It returns the count of
+// connections accepted so far.
+func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) *atomic.Int64 {
 	t.Helper()
 	path := filepath.Join(dir, name+socketSuffix)
 	os.Remove(path)
@@ -30,6 +32,7 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
+	var accepts atomic.Int64
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Add(1)
 	go func() {
@@ -39,10 +42,12 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
 			if err != nil {
 				return
 			}
+			accepts.Add(1)
 			wg.Add(1)
 			go func() { defer wg.Done(); defer c.Close(); handle(c) }()
 		}
 	}()
+	return &accepts
 }
 
 // nvlistDaemon is a minimal wgd control server: GET answers dev, SET
@@ -169,10 +174,11 @@ func TestSocketBackendErrnoReply(t *testing.T) {
 	}
 	// A key of the wrong size never leaves EncodeSet, so send a request
 	// the daemon refuses through the framing directly.
-	n, err := s.nvlistDial("wg8")
+	c, err := s.uapi().dial("wg8")
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := newNVListConn(c)
 	defer n.c.Close()
 	l := nvlist.New()
 	l.AddNumber(NVListenPort, 1<<20)
@@ -297,5 +303,54 @@ func TestClientSelection(t *testing.T) {
 	var en *Errno
 	if !errors.As(err, &en) {
 		t.Errorf("no socket, no kernel: %v", err)
+	}
+}
+
+// TestClientOneConnectionPerRequest counts the connections a fake wgd
+// accepts for each request a Client makes: a read (what `wg show <if>`
+// does), a set (`wg set`) and an update-only set, which reads the device
+// before it sends the set, each take exactly one. A UAPI-only daemon
+// costs a second connection on the first request only, the nvlist one
+// it closed.
+func TestClientOneConnectionPerRequest(t *testing.T) {
+	dir := t.TempDir()
+	d := &nvlistDaemon{dev: Device{ListenPort: 1, Peers: []Peer{{PublicKey: vPeer1}}}}
+	nvAccepts := serveSocket(t, dir, "wg0", d.handle)
+	var mu sync.Mutex
+	var sets []string
+	uapiAccepts := serveSocket(t, dir, "wgu", uapiDaemon("listen_port=7\nerrno=0\n\n", &sets, &mu))
+	c := &Client{Sockets: &SocketBackend{Dir: dir}}
+	for _, step := range []struct {
+		name, iface string
+		accepts     *atomic.Int64
+		want        int64
+		do          func(name string) error
+	}{
+		{"get", "wg0", nvAccepts, 1, func(name string) error { _, err := c.Device(name); return err }},
+		{"set", "wg0", nvAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{ListenPort: Ptr[uint16](2)})
+		}},
+		{"update-only set", "wg0", nvAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{Peers: []PeerConfig{{PublicKey: vPeer1, UpdateOnly: true,
+				AllowedIPs: []AllowedIP{aip("10.0.0.5/32")}}}})
+		}},
+		{"first uapi get", "wgu", uapiAccepts, 2, func(name string) error { _, err := c.Device(name); return err }},
+		{"second uapi get", "wgu", uapiAccepts, 1, func(name string) error { _, err := c.Device(name); return err }},
+		{"uapi set", "wgu", uapiAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{ListenPort: Ptr[uint16](3)})
+		}},
+	} {
+		before := step.accepts.Load()
+		if err := step.do(step.iface); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if got := step.accepts.Load() - before; got != step.want {
+			t.Errorf("%s: %d connections, want %d", step.name, got, step.want)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dev.ListenPort != 2 || len(d.dev.Peers[0].AllowedIPs) != 1 {
+		t.Errorf("daemon state %+v", d.dev)
 	}
 }
