@@ -9,12 +9,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wgbsd/wgbsd/nvlist"
 )
@@ -353,4 +355,102 @@ func TestClientOneConnectionPerRequest(t *testing.T) {
 	if d.dev.ListenPort != 2 || len(d.dev.Peers[0].AllowedIPs) != 1 {
 		t.Errorf("daemon state %+v", d.dev)
 	}
+}
+
+// TestSocketBackendWaitsForFullAcceptQueue fills a daemon's accept queue
+// (a listener with a backlog of one that accepts nothing yet, flooded
+// with connections) and checks that a request waits for room instead of
+// failing with EAGAIN, as wg(8), whose connect(2) blocks, waits. On Linux
+// a blocking connect to a full queue sleeps until the daemon accepts; a
+// non-blocking one fails at once with EAGAIN.
+func TestSocketBackendWaitsForFullAcceptQueue(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		// FreeBSD's unp_connectat refuses at once when the queue is full
+		// (sys/kern/uipc_usrreq.c: "so2 = sonewconn(so2, 0); ... if
+		// (so2 == NULL) { error = ECONNREFUSED;"): there is nothing to
+		// wait for.
+		t.Skip("a full accept queue makes connect(2) wait only on Linux")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wgq"+socketSuffix)
+	ln := listenBacklog(t, path, 1)
+	const maxFlood = 64
+	var flood []net.Conn
+	defer func() {
+		for _, c := range flood {
+			c.Close()
+		}
+	}()
+	for len(flood) < maxFlood {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			if !errors.Is(err, syscall.EAGAIN) {
+				t.Fatalf("flood: %v", err)
+			}
+			break
+		}
+		flood = append(flood, c)
+	}
+	if len(flood) == maxFlood {
+		t.Fatalf("the accept queue took %d connections without filling", maxFlood)
+	}
+
+	s := &SocketBackend{Dir: dir}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Device("wgq")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("request with a full accept queue returned before the daemon accepted: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Make room: the flood's connections end, the daemon starts serving.
+	for _, c := range flood {
+		c.Close()
+	}
+	flood = nil
+	d := &nvlistDaemon{dev: Device{ListenPort: 9}}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); d.handle(c) }()
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("request after the queue drained: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("request still waiting 20 s after the daemon started accepting")
+	}
+}
+
+// listenBacklog listens on the unix socket path with the given backlog,
+// closed when the test ends.
+func listenBacklog(t *testing.T, path string, backlog int) net.Listener {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.FileListener(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }

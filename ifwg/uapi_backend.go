@@ -70,7 +70,7 @@ func (b *UAPIBackend) live(name string) bool {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != fs.ModeSocket {
 		return false
 	}
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	conn, err := connectUnix(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		os.Remove(path)
 		return false
@@ -141,7 +141,7 @@ func (b *UAPIBackend) dial(name string) (net.Conn, error) {
 	if fi.Mode().Type() != fs.ModeSocket {
 		return nil, fmt.Errorf("interface %s: %s is not a socket: %w", name, path, fs.ErrNotExist)
 	}
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	conn, err := connectUnix(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		os.Remove(path)
 		return nil, fmt.Errorf("interface %s: removed stale socket: %w", name, fs.ErrNotExist)
