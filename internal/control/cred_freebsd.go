@@ -12,15 +12,15 @@ import (
 // checks too.
 const xucredVersion = 0
 
-// socketPeerUID reads LOCAL_PEERCRED, the credentials getpeereid(3)
+// socketCaller reads LOCAL_PEERCRED, the credentials getpeereid(3)
 // returns.
-func socketPeerUID(fd int) (uint32, error) {
+func socketCaller(fd int) (Caller, error) {
 	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
-		return 0, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", err)
+		return Caller{}, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", err)
 	}
 	if cred.Version != xucredVersion {
-		return 0, fmt.Errorf("unknown xucred version %d", cred.Version)
+		return Caller{}, fmt.Errorf("unknown xucred version %d", cred.Version)
 	}
-	return cred.Uid, nil
+	return Caller{UID: cred.Uid, Privileged: cred.Uid == 0}, nil
 }
