@@ -87,11 +87,11 @@ func holdHelper(path string) {
 	}
 }
 
-// TestPerUserShareRealCredentials has nobody hold many connections to a
-// served socket, trickling bytes, and checks that another unprivileged
-// user is still served: each user has a share of connections of its own,
-// counted by the real credentials of the connecting processes.
-func TestPerUserShareRealCredentials(t *testing.T) {
+// serveForUsers serves a configured engine on a socket named name in a
+// directory every user can reach, with a copy of the test binary beside
+// it for other users to run; as root, on systems with peer credentials.
+func serveForUsers(t *testing.T, name string) (*Listener, *fakeEngine, string) {
+	t.Helper()
 	testenv.RequireRoot(t)
 	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
 		t.Skip("no peer credentials on " + runtime.GOOS)
@@ -103,9 +103,18 @@ func TestPerUserShareRealCredentials(t *testing.T) {
 		}
 	}
 	e := configuredEngine()
-	l := listen(t, dir, "wgt1", e)
+	l := listen(t, dir, name, e)
 	bin := filepath.Join(dir, "helper")
 	copyExecutable(t, bin)
+	return l, e, bin
+}
+
+// TestPerUserShareRealCredentials has nobody hold many connections to a
+// served socket, trickling bytes, and checks that another unprivileged
+// user is still served: each user has a share of connections of its own,
+// counted by the real credentials of the connecting processes.
+func TestPerUserShareRealCredentials(t *testing.T) {
+	l, _, bin := serveForUsers(t, "wgt1")
 
 	hold := exec.Command("/usr/bin/env", holdEnv+"="+l.Path(), bin)
 	hold.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
@@ -135,23 +144,9 @@ func TestPerUserShareRealCredentials(t *testing.T) {
 // TestPeerCredentials runs a copy of the test binary as nobody against a
 // served socket: SO_PEERCRED or LOCAL_PEERCRED must make it unprivileged.
 func TestPeerCredentials(t *testing.T) {
-	testenv.RequireRoot(t)
-	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
-		t.Skip("no peer credentials on " + runtime.GOOS)
-	}
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e := configuredEngine()
-	l := listen(t, dir, "wgt0", e)
-	bin := filepath.Join(dir, "helper")
-	copyExecutable(t, bin)
+	l, e, bin := serveForUsers(t, "wgt0")
 
-	const nobody = 65534
-	out, stderr, err := runAs(nobody, "/usr/bin/env", helperEnv+"="+l.Path(), bin)
+	out, stderr, err := runAs(nobodyUID, "/usr/bin/env", helperEnv+"="+l.Path(), bin)
 	if err != nil {
 		t.Fatalf("helper: %v: %s", err, stderr)
 	}
