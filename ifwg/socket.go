@@ -80,25 +80,13 @@ func (s *SocketBackend) Device(name string) (*Device, error) {
 	return s.deviceOn(name, c)
 }
 
-// deviceOn reads the named interface over c, which it closes. Only a
-// daemon that closes the connection on the nvlist request costs a second
-// connection, for UAPI; it is remembered, and later requests to it start
-// with UAPI.
+// deviceOn reads the named interface over c, which it closes.
 func (s *SocketBackend) deviceOn(name string, c net.Conn) (*Device, error) {
-	if !s.isUAPIOnly(name) {
-		n := newNVListConn(c)
-		d, err := n.get(name)
-		c.Close()
-		if !errors.Is(err, errNoNVList) {
-			return d, err
-		}
-		s.setUAPIOnly(name)
-		if c, err = s.uapi().dial(name); err != nil {
-			return nil, err
-		}
-	}
-	defer c.Close()
-	return uapiDeviceOn(name, c)
+	var d *Device
+	err := s.requestOn(name, c,
+		func(n *nvlistConn) (err error) { d, err = n.get(name); return err },
+		func(c net.Conn) (err error) { d, err = uapiDeviceOn(name, c); return err })
+	return d, err
 }
 
 // ConfigureDevice applies cfg to the named interface.
@@ -110,11 +98,21 @@ func (s *SocketBackend) ConfigureDevice(name string, cfg *Config) error {
 	return s.configureOn(name, c, cfg)
 }
 
-// configureOn applies cfg to the named interface over c, which it closes;
-// a second connection only as deviceOn.
+// configureOn applies cfg to the named interface over c, which it closes.
 func (s *SocketBackend) configureOn(name string, c net.Conn, cfg *Config) error {
+	return s.requestOn(name, c,
+		func(n *nvlistConn) error { return n.set(name, cfg) },
+		func(c net.Conn) error { return uapiConfigureOn(name, c, cfg) })
+}
+
+// requestOn carries out one request on c, which it closes: in the nvlist
+// protocol, or in UAPI for a daemon known to speak only that. Only a
+// daemon that closes the connection on the nvlist request costs a second
+// connection, for UAPI; it is remembered, and later requests to it start
+// with UAPI.
+func (s *SocketBackend) requestOn(name string, c net.Conn, nv func(*nvlistConn) error, uapi func(net.Conn) error) error {
 	if !s.isUAPIOnly(name) {
-		err := newNVListConn(c).set(name, cfg)
+		err := nv(newNVListConn(c))
 		c.Close()
 		if !errors.Is(err, errNoNVList) {
 			return err
@@ -125,7 +123,7 @@ func (s *SocketBackend) configureOn(name string, c net.Conn, cfg *Config) error 
 		}
 	}
 	defer c.Close()
-	return uapiConfigureOn(name, c, cfg)
+	return uapi(c)
 }
 
 func (s *SocketBackend) isUAPIOnly(name string) bool {
