@@ -454,3 +454,47 @@ func listenBacklog(t *testing.T, path string, backlog int) net.Listener {
 	t.Cleanup(func() { ln.Close() })
 	return ln
 }
+
+// TestRetryRefused drives the retry of refused connections with the
+// sequences FreeBSD gives: a live daemon whose accept queue is full
+// refuses until it has accepted (sys/kern/uipc_usrreq.c, unp_connectat:
+// "so2 = sonewconn(so2, 0); ... if (so2 == NULL) { error = ECONNREFUSED;"),
+// and must not be taken for stale; a stale socket refuses every time
+// ("VOP_UNP_CONNECT(vp, &unp2); if (unp2 == NULL) { error =
+// ECONNREFUSED;"), and its refusal counts after the retries.
+func TestRetryRefused(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	live, _ := net.Pipe()
+	defer live.Close()
+	for _, c := range []struct {
+		name      string
+		refusals  int // before the daemon accepts; -1: stale
+		retries   int
+		wantCalls int
+		wantConn  bool
+	}{
+		{"full queue, then room", 2, 5, 3, true},
+		{"stale", -1, 5, 6, false},
+		{"refusal final at once (Linux)", 2, 0, 1, false},
+		{"connected at once", 0, 5, 1, true},
+	} {
+		calls := 0
+		var slept time.Duration
+		conn, err := retryRefused(func() (net.Conn, error) {
+			calls++
+			if c.refusals < 0 || calls <= c.refusals {
+				return nil, refused
+			}
+			return live, nil
+		}, c.retries, func(d time.Duration) { slept += d })
+		if calls != c.wantCalls || (conn != nil) != c.wantConn {
+			t.Errorf("%s: %d calls, connection %v, %v", c.name, calls, conn != nil, err)
+		}
+		if !c.wantConn && !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("%s: %v, want ECONNREFUSED", c.name, err)
+		}
+		if c.refusals < 0 && slept != 310*time.Millisecond {
+			t.Errorf("%s: slept %v in all, want 310ms", c.name, slept)
+		}
+	}
+}
