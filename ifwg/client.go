@@ -72,11 +72,9 @@ func (c *Client) Interfaces() ([]string, error) {
 	return names, nil
 }
 
-// backendFor returns the backend that owns name.
-func (c *Client) backendFor(op, name string) (Backend, error) {
-	if c.Sockets.Has(name) {
-		return c.Sockets, nil
-	}
+// kernelFor returns the kernel backend for a name that has no live
+// socket.
+func (c *Client) kernelFor(op, name string) (Backend, error) {
 	if len(name) >= ifNameSize {
 		// Newer wg(8) refuses such a name for the kernel instead of
 		// cutting it, which could address another interface.
@@ -98,18 +96,34 @@ func noKernelErr(op, name string) error {
 	return fmt.Errorf("interface %s: %w", name, &Errno{Op: op, Errno: en})
 }
 
-// Device reads the named interface from its backend.
+// Device reads the named interface from its backend. A live socket is
+// found by connecting to it, and that connection carries the request.
 func (c *Client) Device(name string) (*Device, error) {
-	b, err := c.backendFor("get", name)
+	conn, err := c.Sockets.dialLive(name)
+	if conn != nil {
+		return c.Sockets.deviceOn(name, conn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.kernelFor("get", name)
 	if err != nil {
 		return nil, err
 	}
 	return b.Device(name)
 }
 
-// ConfigureDevice applies cfg to the named interface through its backend.
+// ConfigureDevice applies cfg to the named interface through its backend,
+// over one connection to a live socket as Device.
 func (c *Client) ConfigureDevice(name string, cfg *Config) error {
-	b, err := c.backendFor("set", name)
+	conn, err := c.Sockets.dialLive(name)
+	if conn != nil {
+		return c.Sockets.configureOn(name, conn, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	b, err := c.kernelFor("set", name)
 	if err != nil {
 		return err
 	}

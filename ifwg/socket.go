@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"strings"
 	"sync"
@@ -42,11 +43,23 @@ func (s *SocketBackend) uapi() *UAPIBackend {
 	return &UAPIBackend{Dir: s.Dir}
 }
 
-// Has reports whether the named interface has a live control socket, by
-// wg(8)'s rule: a socket that does not refuse a connection. A refusing one
-// is stale and removed.
-func (s *SocketBackend) Has(name string) bool {
-	return !strings.Contains(name, "/") && s.uapi().live(name)
+// dialLive connects to the named interface's socket when it is live by
+// wg(8)'s rule: a socket that does not refuse a connection. It returns a
+// nil connection and a nil error when there is none (a name with "/", no
+// socket file, a file that is not a socket, or a socket that refuses the
+// connection, which is stale and removed): the interface is then not a
+// userspace one. Any other failure to connect is returned, the socket
+// counting as live. The connection found is the one the request then
+// uses, so that a request costs one connection, not a probe and another.
+func (s *SocketBackend) dialLive(name string) (net.Conn, error) {
+	if strings.Contains(name, "/") {
+		return nil, nil
+	}
+	c, err := s.uapi().dial(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // Interfaces lists the interfaces with live sockets, in directory order.
@@ -60,26 +73,57 @@ var errNoNVList = errors.New("daemon does not speak the nvlist protocol")
 
 // Device reads the named interface.
 func (s *SocketBackend) Device(name string) (*Device, error) {
-	if !s.isUAPIOnly(name) {
-		d, err := s.nvlistGet(name)
-		if !errors.Is(err, errNoNVList) {
-			return d, err
-		}
-		s.setUAPIOnly(name)
+	c, err := s.uapi().dial(name)
+	if err != nil {
+		return nil, err
 	}
-	return s.uapi().Device(name)
+	return s.deviceOn(name, c)
+}
+
+// deviceOn reads the named interface over c, which it closes.
+func (s *SocketBackend) deviceOn(name string, c net.Conn) (*Device, error) {
+	var d *Device
+	err := s.requestOn(name, c,
+		func(n *nvlistConn) (err error) { d, err = n.get(name); return err },
+		func(c net.Conn) (err error) { d, err = uapiDeviceOn(name, c); return err })
+	return d, err
 }
 
 // ConfigureDevice applies cfg to the named interface.
 func (s *SocketBackend) ConfigureDevice(name string, cfg *Config) error {
+	c, err := s.uapi().dial(name)
+	if err != nil {
+		return err
+	}
+	return s.configureOn(name, c, cfg)
+}
+
+// configureOn applies cfg to the named interface over c, which it closes.
+func (s *SocketBackend) configureOn(name string, c net.Conn, cfg *Config) error {
+	return s.requestOn(name, c,
+		func(n *nvlistConn) error { return n.set(name, cfg) },
+		func(c net.Conn) error { return uapiConfigureOn(name, c, cfg) })
+}
+
+// requestOn carries out one request on c, which it closes: in the nvlist
+// protocol, or in UAPI for a daemon known to speak only that. Only a
+// daemon that closes the connection on the nvlist request costs a second
+// connection, for UAPI; it is remembered, and later requests to it start
+// with UAPI.
+func (s *SocketBackend) requestOn(name string, c net.Conn, nv func(*nvlistConn) error, uapi func(net.Conn) error) error {
 	if !s.isUAPIOnly(name) {
-		err := s.nvlistSet(name, cfg)
+		err := nv(newNVListConn(c))
+		c.Close()
 		if !errors.Is(err, errNoNVList) {
 			return err
 		}
 		s.setUAPIOnly(name)
+		if c, err = s.uapi().dial(name); err != nil {
+			return err
+		}
 	}
-	return s.uapi().ConfigureDevice(name, cfg)
+	defer c.Close()
+	return uapi(c)
 }
 
 func (s *SocketBackend) isUAPIOnly(name string) bool {
@@ -103,12 +147,9 @@ type nvlistConn struct {
 	r *bufio.Reader
 }
 
-func (s *SocketBackend) nvlistDial(name string) (*nvlistConn, error) {
-	c, err := s.uapi().dial(name)
-	if err != nil {
-		return nil, err
-	}
-	return &nvlistConn{c: c, r: bufio.NewReader(c)}, nil
+// newNVListConn starts the nvlist framing on c.
+func newNVListConn(c net.Conn) *nvlistConn {
+	return &nvlistConn{c: c, r: bufio.NewReader(c)}
 }
 
 // roundTrip sends one request and reads its reply. A connection closed or
@@ -145,12 +186,8 @@ func isClosedConn(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func (s *SocketBackend) nvlistGet(name string) (*Device, error) {
-	n, err := s.nvlistDial(name)
-	if err != nil {
-		return nil, err
-	}
-	defer n.c.Close()
+// get reads the named interface with a GET, the first request on n.
+func (n *nvlistConn) get(name string) (*Device, error) {
 	en, data, err := n.roundTrip(true, ControlGet, nil)
 	if err != nil {
 		return nil, err
@@ -170,13 +207,18 @@ func (s *SocketBackend) nvlistGet(name string) (*Device, error) {
 	return d, nil
 }
 
-func (s *SocketBackend) nvlistSet(name string, cfg *Config) error {
+// set applies cfg with a SET, the first request on n. The kernel has no
+// update-only peers: a cfg with some is resolved against a GET sent first
+// on the same connection.
+func (n *nvlistConn) set(name string, cfg *Config) error {
+	hello := true
 	if hasUpdateOnly(cfg) {
-		d, err := s.nvlistGet(name)
+		d, err := n.get(name)
 		if err != nil {
 			return err
 		}
 		cfg = resolveUpdateOnly(cfg, d)
+		hello = false
 	}
 	l, err := EncodeSet(cfg)
 	if err != nil {
@@ -186,12 +228,7 @@ func (s *SocketBackend) nvlistSet(name string, cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("failed to pack set request: %w", err)
 	}
-	n, err := s.nvlistDial(name)
-	if err != nil {
-		return err
-	}
-	defer n.c.Close()
-	en, _, err := n.roundTrip(true, ControlSet, data)
+	en, _, err := n.roundTrip(hello, ControlSet, data)
 	if err != nil {
 		return err
 	}

@@ -9,19 +9,23 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wgbsd/wgbsd/nvlist"
 )
 
 // serveSocket listens on dir/name.sock (replacing a leftover file) and
 // runs handle for each connection until the test ends; every fake daemon
-// of this package's tests is served by it.
-func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
+// of this package's tests is served by it. It returns the count of
+// connections accepted so far.
+func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) *atomic.Int64 {
 	t.Helper()
 	path := filepath.Join(dir, name+socketSuffix)
 	os.Remove(path)
@@ -30,6 +34,7 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
+	var accepts atomic.Int64
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Add(1)
 	go func() {
@@ -39,10 +44,12 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) {
 			if err != nil {
 				return
 			}
+			accepts.Add(1)
 			wg.Add(1)
 			go func() { defer wg.Done(); defer c.Close(); handle(c) }()
 		}
 	}()
+	return &accepts
 }
 
 // nvlistDaemon is a minimal wgd control server: GET answers dev, SET
@@ -169,10 +176,11 @@ func TestSocketBackendErrnoReply(t *testing.T) {
 	}
 	// A key of the wrong size never leaves EncodeSet, so send a request
 	// the daemon refuses through the framing directly.
-	n, err := s.nvlistDial("wg8")
+	c, err := s.uapi().dial("wg8")
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := newNVListConn(c)
 	defer n.c.Close()
 	l := nvlist.New()
 	l.AddNumber(NVListenPort, 1<<20)
@@ -297,5 +305,196 @@ func TestClientSelection(t *testing.T) {
 	var en *Errno
 	if !errors.As(err, &en) {
 		t.Errorf("no socket, no kernel: %v", err)
+	}
+}
+
+// TestClientOneConnectionPerRequest counts the connections a fake wgd
+// accepts for each request a Client makes: a read (what `wg show <if>`
+// does), a set (`wg set`) and an update-only set, which reads the device
+// before it sends the set, each take exactly one. A UAPI-only daemon
+// costs a second connection on the first request only, the nvlist one
+// it closed.
+func TestClientOneConnectionPerRequest(t *testing.T) {
+	dir := t.TempDir()
+	d := &nvlistDaemon{dev: Device{ListenPort: 1, Peers: []Peer{{PublicKey: vPeer1}}}}
+	nvAccepts := serveSocket(t, dir, "wg0", d.handle)
+	var mu sync.Mutex
+	var sets []string
+	uapiAccepts := serveSocket(t, dir, "wgu", uapiDaemon("listen_port=7\nerrno=0\n\n", &sets, &mu))
+	c := &Client{Sockets: &SocketBackend{Dir: dir}}
+	for _, step := range []struct {
+		name, iface string
+		accepts     *atomic.Int64
+		want        int64
+		do          func(name string) error
+	}{
+		{"get", "wg0", nvAccepts, 1, func(name string) error { _, err := c.Device(name); return err }},
+		{"set", "wg0", nvAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{ListenPort: Ptr[uint16](2)})
+		}},
+		{"update-only set", "wg0", nvAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{Peers: []PeerConfig{{PublicKey: vPeer1, UpdateOnly: true,
+				AllowedIPs: []AllowedIP{aip("10.0.0.5/32")}}}})
+		}},
+		{"first uapi get", "wgu", uapiAccepts, 2, func(name string) error { _, err := c.Device(name); return err }},
+		{"second uapi get", "wgu", uapiAccepts, 1, func(name string) error { _, err := c.Device(name); return err }},
+		{"uapi set", "wgu", uapiAccepts, 1, func(name string) error {
+			return c.ConfigureDevice(name, &Config{ListenPort: Ptr[uint16](3)})
+		}},
+	} {
+		before := step.accepts.Load()
+		if err := step.do(step.iface); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if got := step.accepts.Load() - before; got != step.want {
+			t.Errorf("%s: %d connections, want %d", step.name, got, step.want)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dev.ListenPort != 2 || len(d.dev.Peers[0].AllowedIPs) != 1 {
+		t.Errorf("daemon state %+v", d.dev)
+	}
+}
+
+// TestSocketBackendWaitsForFullAcceptQueue fills a daemon's accept queue
+// (a listener with a backlog of one that accepts nothing yet, flooded
+// with connections) and checks that a request waits for room instead of
+// failing with EAGAIN, as wg(8), whose connect(2) blocks, waits. On Linux
+// a blocking connect to a full queue sleeps until the daemon accepts; a
+// non-blocking one fails at once with EAGAIN.
+func TestSocketBackendWaitsForFullAcceptQueue(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		// FreeBSD's unp_connectat refuses at once when the queue is full
+		// (sys/kern/uipc_usrreq.c: "so2 = sonewconn(so2, 0); ... if
+		// (so2 == NULL) { error = ECONNREFUSED;"): there is nothing to
+		// wait for.
+		t.Skip("a full accept queue makes connect(2) wait only on Linux")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wgq"+socketSuffix)
+	ln := listenBacklog(t, path, 1)
+	const maxFlood = 64
+	var flood []net.Conn
+	defer func() {
+		for _, c := range flood {
+			c.Close()
+		}
+	}()
+	for len(flood) < maxFlood {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			if !errors.Is(err, syscall.EAGAIN) {
+				t.Fatalf("flood: %v", err)
+			}
+			break
+		}
+		flood = append(flood, c)
+	}
+	if len(flood) == maxFlood {
+		t.Fatalf("the accept queue took %d connections without filling", maxFlood)
+	}
+
+	s := &SocketBackend{Dir: dir}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Device("wgq")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("request with a full accept queue returned before the daemon accepted: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Make room: the flood's connections end, the daemon starts serving.
+	for _, c := range flood {
+		c.Close()
+	}
+	flood = nil
+	d := &nvlistDaemon{dev: Device{ListenPort: 9}}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); d.handle(c) }()
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("request after the queue drained: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("request still waiting 20 s after the daemon started accepting")
+	}
+}
+
+// listenBacklog listens on the unix socket path with the given backlog,
+// closed when the test ends.
+func listenBacklog(t *testing.T, path string, backlog int) net.Listener {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.FileListener(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// TestRetryRefused drives the retry of refused connections with the
+// sequences FreeBSD gives: a live daemon whose accept queue is full
+// refuses until it has accepted (sys/kern/uipc_usrreq.c, unp_connectat:
+// "so2 = sonewconn(so2, 0); ... if (so2 == NULL) { error = ECONNREFUSED;"),
+// and must not be taken for stale; a stale socket refuses every time
+// ("VOP_UNP_CONNECT(vp, &unp2); if (unp2 == NULL) { error =
+// ECONNREFUSED;"), and its refusal counts after the retries.
+func TestRetryRefused(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	live, _ := net.Pipe()
+	defer live.Close()
+	for _, c := range []struct {
+		name      string
+		refusals  int // before the daemon accepts; -1: stale
+		retries   int
+		wantCalls int
+		wantConn  bool
+	}{
+		{"full queue, then room", 2, 5, 3, true},
+		{"stale", -1, 5, 6, false},
+		{"refusal final at once (Linux)", 2, 0, 1, false},
+		{"connected at once", 0, 5, 1, true},
+	} {
+		calls := 0
+		var slept time.Duration
+		conn, err := retryRefused(func() (net.Conn, error) {
+			calls++
+			if c.refusals < 0 || calls <= c.refusals {
+				return nil, refused
+			}
+			return live, nil
+		}, c.retries, func(d time.Duration) { slept += d })
+		if calls != c.wantCalls || (conn != nil) != c.wantConn {
+			t.Errorf("%s: %d calls, connection %v, %v", c.name, calls, conn != nil, err)
+		}
+		if !c.wantConn && !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("%s: %v, want ECONNREFUSED", c.name, err)
+		}
+		if c.refusals < 0 && slept != 310*time.Millisecond {
+			t.Errorf("%s: slept %v in all, want 310ms", c.name, slept)
+		}
 	}
 }

@@ -70,7 +70,7 @@ func (b *UAPIBackend) live(name string) bool {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != fs.ModeSocket {
 		return false
 	}
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	conn, err := connectUnix(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		os.Remove(path)
 		return false
@@ -93,6 +93,11 @@ func (b *UAPIBackend) Device(name string) (*Device, error) {
 		return nil, err
 	}
 	defer conn.Close()
+	return uapiDeviceOn(name, conn)
+}
+
+// uapiDeviceOn reads the named interface with a UAPI get on conn.
+func uapiDeviceOn(name string, conn net.Conn) (*Device, error) {
 	d, err := UAPIGetDevice(conn)
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", name, err)
@@ -108,6 +113,12 @@ func (b *UAPIBackend) ConfigureDevice(name string, cfg *Config) error {
 		return err
 	}
 	defer conn.Close()
+	return uapiConfigureOn(name, conn, cfg)
+}
+
+// uapiConfigureOn applies cfg to the named interface with a UAPI set on
+// conn.
+func uapiConfigureOn(name string, conn net.Conn, cfg *Config) error {
 	if err := UAPIConfigureDevice(conn, cfg); err != nil {
 		return fmt.Errorf("interface %s: %w", name, err)
 	}
@@ -130,7 +141,7 @@ func (b *UAPIBackend) dial(name string) (net.Conn, error) {
 	if fi.Mode().Type() != fs.ModeSocket {
 		return nil, fmt.Errorf("interface %s: %s is not a socket: %w", name, path, fs.ErrNotExist)
 	}
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	conn, err := connectUnix(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		os.Remove(path)
 		return nil, fmt.Errorf("interface %s: removed stale socket: %w", name, fs.ErrNotExist)

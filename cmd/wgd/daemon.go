@@ -12,7 +12,8 @@ import (
 )
 
 // Go cannot fork, so wgd detaches by starting a copy of itself in a new
-// session with its standard streams on /dev/null. The copy learns that it
+// session with its standard streams on /dev/null and no other descriptor
+// of its starter's. The copy learns that it
 // is the daemon from readyEnv, which names the descriptor of a pipe to the
 // starting process: it writes readyOK there once it serves the control
 // socket, or its startup error, and closes it.
@@ -81,6 +82,7 @@ func startDaemon(args []string) (*os.File, *exec.Cmd, error) {
 		return nil, nil, err
 	}
 	defer w.Close()
+	closeInheritedOnExec()
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), readyEnv+"=3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null

@@ -3,18 +3,11 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wgbsd/wgbsd/ifwg"
-	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
 // BenchmarkShowDump10k runs `wg show <if> dump` on one wgd holding 10,000
@@ -22,38 +15,10 @@ import (
 // nvlist protocol. The daemon runs in a network namespace of its own and
 // sends nothing (its peers have no traffic to answer).
 func BenchmarkShowDump10k(b *testing.B) {
-	testenv.RequireRoot(b)
-	ipCmd := testenv.RequireTool(b, "", "ip")
-	stock := testenv.RequireTool(b, "WGBSD_WG", "wg")
-	dir := b.TempDir()
-	for _, c := range []string{"wgd", "wg"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/wgbsd/wgbsd/cmd/"+c).CombinedOutput()
-		if err != nil {
-			b.Fatalf("go build %s: %v\n%s", c, err, out)
-		}
-	}
-	ns := fmt.Sprintf("wgbsd-bench-%d", os.Getpid())
-	if out, err := exec.Command(ipCmd, "netns", "add", ns).CombinedOutput(); err != nil {
-		b.Fatalf("ip netns add: %v\n%s", err, out)
-	}
-	b.Cleanup(func() { exec.Command(ipCmd, "netns", "del", ns).Run() })
-	name := fmt.Sprintf("wb%d", os.Getpid()%10000000)
-	d := exec.Command(ipCmd, "netns", "exec", ns, filepath.Join(dir, "wgd"), "-f", name)
-	if err := d.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Process.Signal(syscall.SIGTERM); d.Wait() })
-	sock := filepath.Join(ifwg.DefaultSocketDir, name+".sock")
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("wgd never served its socket")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	tl := requireTools(b)
+	s := newTopology(b, tl).a
+	startTestDaemon(b, tl, s, nil, tl.wgd, "-f", s.iface)
+	name := s.iface
 	priv, err := ifwg.GeneratePrivateKey()
 	if err != nil {
 		b.Fatal(err)
@@ -89,8 +54,8 @@ func BenchmarkShowDump10k(b *testing.B) {
 		})
 	}
 	for _, impl := range []struct{ name, bin string }{
-		{"debian-uapi", stock},
-		{"ours-nvlist", filepath.Join(dir, "wg")},
+		{"debian-uapi", tl.stockWG},
+		{"ours-nvlist", tl.wg},
 	} {
 		b.Run(impl.name, func(b *testing.B) {
 			var size int

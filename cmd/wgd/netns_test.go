@@ -45,7 +45,7 @@ var buildOnce struct {
 }
 
 // requireTools checks the prerequisites and builds wgd and wg.
-func requireTools(t *testing.T) tools {
+func requireTools(t testing.TB) tools {
 	t.Helper()
 	testenv.RequireRoot(t)
 	tl := tools{
@@ -59,7 +59,7 @@ func requireTools(t *testing.T) tools {
 
 // buildCommands builds cmd/wgd and cmd/wg into a directory removed by
 // TestMain.
-func buildCommands(t *testing.T) (wgd, wg string) {
+func buildCommands(t testing.TB) (wgd, wg string) {
 	t.Helper()
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
@@ -110,14 +110,14 @@ type side struct {
 
 // topology is two namespaces joined by a veth pair.
 type topology struct {
-	t    *testing.T
+	t    testing.TB
 	tl   tools
 	a, b side
 }
 
 // newTopology creates two namespaces joined by a veth pair with addresses
 // on both ends, removed when the test ends.
-func newTopology(t *testing.T, tl tools) *topology {
+func newTopology(t testing.TB, tl tools) *topology {
 	t.Helper()
 	n := topoSeq.Add(1)
 	pid := os.Getpid()
@@ -188,7 +188,7 @@ type daemon struct {
 
 // startTestDaemon starts a foreground daemon in the side's namespace, stopped
 // with SIGTERM when the test ends, and waits until its socket answers.
-func startTestDaemon(t *testing.T, tl tools, s side, env []string, prog string, args ...string) *daemon {
+func startTestDaemon(t testing.TB, tl tools, s side, env []string, prog string, args ...string) *daemon {
 	t.Helper()
 	d := &daemon{cmd: s.inNS(tl, prog, args...), exited: make(chan struct{})}
 	d.cmd.Env = append(os.Environ(), env...)
@@ -214,7 +214,7 @@ func startTestDaemon(t *testing.T, tl tools, s side, env []string, prog string, 
 
 // waitSocket waits until the interface's control socket accepts a
 // connection, failing the test if exited closes first.
-func waitSocket(t *testing.T, iface string, exited <-chan struct{}) {
+func waitSocket(t testing.TB, iface string, exited <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

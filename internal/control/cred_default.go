@@ -10,6 +10,6 @@ import "errors"
 // other end of a connection; such callers are treated as unprivileged.
 var errNoCredentials = errors.New("peer credentials not supported on this platform")
 
-// socketPeerUID cannot learn the caller's credentials here: every caller
+// socketCaller cannot learn the caller's credentials here: every caller
 // is unprivileged.
-func socketPeerUID(int) (uint32, error) { return 0, errNoCredentials }
+func socketCaller(int) (Caller, error) { return Caller{}, errNoCredentials }

@@ -4,23 +4,53 @@ package control
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// xucredVersion is XUCRED_VERSION from sys/ucred.h, which getpeereid(3)
-// checks too.
-const xucredVersion = 0
+// nativeABI returns the layouts of this machine's FreeBSD structures.
+func nativeABI() (freebsdABI, error) {
+	switch {
+	case unsafe.Sizeof(uintptr(0)) == 8:
+		return abiLP64, nil
+	case runtime.GOARCH == "386":
+		return abi386, nil
+	case runtime.GOARCH == "arm":
+		return abiARM, nil
+	}
+	return freebsdABI{}, fmt.Errorf("no kinfo_proc layout for %s", runtime.GOARCH)
+}
 
-// socketPeerUID reads LOCAL_PEERCRED, the credentials getpeereid(3)
-// returns.
-func socketPeerUID(fd int) (uint32, error) {
-	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+// socketCaller reads LOCAL_PEERCRED, the credentials getpeereid(3)
+// returns, and leaves the decision to jailCaller.
+func socketCaller(fd int) (Caller, error) {
+	abi, err := nativeABI()
 	if err != nil {
-		return 0, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", err)
+		return Caller{}, err
 	}
-	if cred.Version != xucredVersion {
-		return 0, fmt.Errorf("unknown xucred version %d", cred.Version)
+	own, err := kinfoProc(int32(os.Getpid()))
+	if err != nil {
+		return Caller{}, fmt.Errorf("failed to read own process: %w", err)
 	}
-	return cred.Uid, nil
+	_, ownJID, err := parseKinfoProc(own, abi)
+	if err != nil {
+		return Caller{}, err
+	}
+	buf := make([]byte, abi.xucredSize)
+	n := uint32(len(buf))
+	_, _, en := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED,
+		uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0)
+	if en != 0 {
+		return Caller{}, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", en)
+	}
+	return jailCaller(buf[:n], abi, ownJID, kinfoProc)
+}
+
+// kinfoProc returns the struct kinfo_proc of a process:
+// sysctl kern.proc.pid.<pid>.
+func kinfoProc(pid int32) ([]byte, error) {
+	return unix.SysctlRaw("kern.proc.pid", int(pid))
 }

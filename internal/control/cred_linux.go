@@ -8,11 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// socketPeerUID reads SO_PEERCRED.
-func socketPeerUID(fd int) (uint32, error) {
+// socketCaller reads SO_PEERCRED: root is privileged, as
+// CAP_NET_ADMIN's holder is for Linux's WireGuard.
+func socketCaller(fd int) (Caller, error) {
 	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return 0, fmt.Errorf("failed to read SO_PEERCRED: %w", err)
+		return Caller{}, fmt.Errorf("failed to read SO_PEERCRED: %w", err)
 	}
-	return cred.Uid, nil
+	return Caller{UID: cred.Uid, Privileged: cred.Uid == 0}, nil
 }

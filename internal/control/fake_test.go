@@ -124,6 +124,10 @@ func (t fakeTx) SetListenPort(port uint16) error {
 	if t.e.busyPorts[port] {
 		return fmt.Errorf("listen udp :%d: %w", port, syscall.EADDRINUSE)
 	}
+	if port == 0 {
+		// The system chooses a port, a new one each time.
+		port = 49152 + uint16(t.e.portSets)
+	}
 	t.e.port = port
 	return nil
 }

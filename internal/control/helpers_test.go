@@ -43,12 +43,25 @@ func connPair(t *testing.T) (client, server net.Conn) {
 	return conns[0], conns[1]
 }
 
-// dialServer starts serving one end of a new socket pair as a privileged
-// or unprivileged caller's connection and returns the other end.
+// dialServer starts serving one end of a new socket pair as root's or
+// nobody's connection and returns the other end.
 func dialServer(t *testing.T, s *Server, priv bool) net.Conn {
 	t.Helper()
+	if priv {
+		return dialServerAs(t, s, Caller{UID: 0, Privileged: true})
+	}
+	return dialServerAs(t, s, Caller{UID: nobodyUID})
+}
+
+// nobodyUID is the user ID of nobody.
+const nobodyUID = 65534
+
+// dialServerAs starts serving one end of a new socket pair as who's
+// connection and returns the other end.
+func dialServerAs(t *testing.T, s *Server, who Caller) net.Conn {
+	t.Helper()
 	client, server := connPair(t)
-	s.Start(server, priv)
+	s.Start(server, who)
 	return client
 }
 

@@ -212,11 +212,36 @@ func TestSocketBackend(t *testing.T) {
 	}
 }
 
+// TestPerUserConnectionLimit fills one unprivileged user's share of
+// connections: that user's next connection is refused, while another
+// unprivileged user and root are still served.
+func TestPerUserConnectionLimit(t *testing.T) {
+	s := newTestServer(t, configuredEngine())
+	s.MaxPerUser = 2
+	hog := Caller{UID: 1000}
+	var served []*uapiClient
+	for range s.MaxPerUser {
+		served = append(served, newUAPIClientAs(t, s, hog))
+	}
+	extra := newUAPIClientAs(t, s, hog)
+	if _, err := extra.r.ReadByte(); err == nil {
+		t.Error("a connection over the user's share was served")
+	}
+	served = append(served, newUAPIClientAs(t, s, Caller{UID: 1001}), newUAPIClient(t, s, true))
+	for i, u := range served {
+		if got := u.do("get=1\n\n"); !strings.HasSuffix(got, "errno=0\n\n") {
+			t.Errorf("connection %d: get: %q", i, got)
+		}
+	}
+}
+
+// TestUnprivilegedConnectionLimit fills the share of all unprivileged
+// users together: root is still served.
 func TestUnprivilegedConnectionLimit(t *testing.T) {
 	s := newTestServer(t, configuredEngine())
 	s.MaxUnprivileged = 1
 	first := newUAPIClient(t, s, false)
-	second := newUAPIClient(t, s, false)
+	second := newUAPIClientAs(t, s, Caller{UID: 1001})
 	if _, err := second.r.ReadByte(); err == nil {
 		t.Error("second unprivileged connection served")
 	}
@@ -228,13 +253,50 @@ func TestUnprivilegedConnectionLimit(t *testing.T) {
 	}
 }
 
-func TestIdleTimeout(t *testing.T) {
+// TestRequestTimeout checks that an unfinished request ends its
+// connection once the request timeout has passed.
+func TestRequestTimeout(t *testing.T) {
 	s := newTestServer(t, newFakeEngine())
-	s.IdleTimeout = 10 * time.Millisecond
+	s.RequestTimeout = 10 * time.Millisecond
 	u := newUAPIClient(t, s, true)
 	u.send("set=1\n")
 	// The unfinished set fails (EIO), then the connection closes.
 	if got, err := io.ReadAll(u.r); err != nil || string(got) != errnoLine(syscall.EIO) {
 		t.Errorf("read %q, %v", got, err)
+	}
+}
+
+// TestRequestTimeoutIsTotal sends a request one byte at a time, each well
+// within the request timeout: the connection must still end once the
+// timeout has passed since the request began, not stay open as long as
+// bytes trickle in. The trickle is bounded: 200 bytes, 10 s.
+func TestRequestTimeoutIsTotal(t *testing.T) {
+	s := newTestServer(t, newFakeEngine())
+	s.RequestTimeout = 300 * time.Millisecond
+	c := dialServerAs(t, s, Caller{UID: 1000})
+	const maxBytes = 200
+	var sent int
+	for sent = 0; sent < maxBytes; sent++ {
+		if _, err := c.Write([]byte("x")); err != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if sent == maxBytes {
+		t.Fatalf("a request trickling a byte every 50 ms was still open after %d bytes", sent)
+	}
+}
+
+// TestRequestTimeoutPerRequest checks that each request gets the whole
+// timeout: requests that each finish in time keep the connection.
+func TestRequestTimeoutPerRequest(t *testing.T) {
+	s := newTestServer(t, configuredEngine())
+	s.RequestTimeout = 500 * time.Millisecond
+	u := newUAPIClient(t, s, false)
+	for i := range 4 {
+		time.Sleep(200 * time.Millisecond)
+		if got := u.do("get=1\n\n"); !strings.HasSuffix(got, "errno=0\n\n") {
+			t.Fatalf("request %d: %q", i, got)
+		}
 	}
 }

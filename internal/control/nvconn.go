@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/ifwg"
@@ -142,7 +143,13 @@ func (s *Server) wgcSet(payload []byte) syscall.Errno {
 		s.log.verbosef("control: nvlist set: %v", err)
 		return syscall.EBADMSG
 	}
-	err = s.engine.Configure(func(tx Tx) error { return ifwg.ApplySet(tx, l) })
+	err = s.engine.Configure(func(tx Tx) error {
+		tx, err := setListenPortFirst(tx, l)
+		if err != nil {
+			return err
+		}
+		return ifwg.ApplySet(tx, l)
+	})
 	if err != nil {
 		s.log.verbosef("control: nvlist set: %v", err)
 		return errnoOf(err, syscall.ENXIO)
@@ -150,6 +157,39 @@ func (s *Server) wgcSet(payload []byte) syscall.Errno {
 	s.log.verbosef("control: nvlist set applied")
 	return 0
 }
+
+// setListenPortFirst applies a SET's listen-port before anything else,
+// so that a SET that fails on its port (out of range, or taken) has
+// changed nothing. The kernel's wgc_set destroys the peers of a
+// replace-peers first and leaves them destroyed when the port then fails;
+// wgd is deliberately safer. Where the port succeeds the order makes no
+// difference: the port and the peers do not touch each other. The Tx
+// returned makes ApplySet find the port already set, so that port 0 (the
+// system's choice) is not bound twice.
+func setListenPortFirst(tx Tx, l *nvlist.List) (Tx, error) {
+	v, ok := l.Number(ifwg.NVListenPort)
+	if !ok {
+		return tx, nil
+	}
+	if v > math.MaxUint16 {
+		return nil, ifwg.SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
+	}
+	if uint16(v) != tx.ListenPort() {
+		if err := tx.SetListenPort(uint16(v)); err != nil {
+			return nil, ifwg.WithErrno(err, syscall.EADDRINUSE, "failed to set listen-port")
+		}
+	}
+	return portSet{Tx: tx, port: uint16(v)}, nil
+}
+
+// portSet is a Tx whose listen-port was set already.
+type portSet struct {
+	Tx
+	port uint16
+}
+
+// ListenPort returns the port the SET asked for, which is set.
+func (t portSet) ListenPort() uint16 { return t.port }
 
 // wgcGet builds the GET reply: wgc_get's nvlist, without the private and
 // preshared keys for an unprivileged caller, packed straight from the

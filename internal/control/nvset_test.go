@@ -111,13 +111,42 @@ func TestSetInterfaceKeys(t *testing.T) {
 		req:   func(t *testing.T) *nvlist.List { return nv(t, ifwg.NVReplacePeers, false) },
 		check: func(t *testing.T, _ *fakeEngine, d *ifwg.Device) { wantPeers(t, d, 1) },
 	}, {
-		name:  "bad listen-port after replace-peers keeps the removal",
+		// if_wg would have destroyed the peers before it read the port
+		// (wgc_set); wgd tries the port first.
+		name:  "bad listen-port with replace-peers changes nothing",
 		setup: withPeers(1),
 		req: func(t *testing.T) *nvlist.List {
 			return nv(t, ifwg.NVListenPort, 65536, ifwg.NVReplacePeers, true)
 		},
 		errno: syscall.EINVAL,
-		check: func(t *testing.T, _ *fakeEngine, d *ifwg.Device) { wantPeers(t, d) },
+		check: func(t *testing.T, _ *fakeEngine, d *ifwg.Device) { wantPeers(t, d, 1) },
+	}, {
+		name: "taken listen-port with replace-peers changes nothing",
+		setup: func(e *fakeEngine) {
+			withPeers(1)(e)
+			e.port = 51820
+			e.busyPorts[4000] = true
+		},
+		req: func(t *testing.T) *nvlist.List {
+			return nv(t, ifwg.NVReplacePeers, true, ifwg.NVListenPort, 4000,
+				ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(3))))
+		},
+		errno: syscall.EADDRINUSE,
+		check: func(t *testing.T, e *fakeEngine, d *ifwg.Device) {
+			wantPeers(t, d, 1)
+			if d.ListenPort != 51820 {
+				t.Errorf("port %d", d.ListenPort)
+			}
+		},
+	}, {
+		name:  "listen-port 0 is bound once",
+		setup: func(e *fakeEngine) { e.port = 51820 },
+		req:   func(t *testing.T) *nvlist.List { return nv(t, ifwg.NVListenPort, 0, ifwg.NVReplacePeers, true) },
+		check: func(t *testing.T, e *fakeEngine, _ *ifwg.Device) {
+			if e.portSets != 1 {
+				t.Errorf("SetListenPort called %d times", e.portSets)
+			}
+		},
 	}, {
 		name: "listen-port 65535",
 		req:  func(t *testing.T) *nvlist.List { return nv(t, ifwg.NVListenPort, 65535) },
@@ -207,13 +236,13 @@ func TestSetInterfaceKeys(t *testing.T) {
 			}
 		},
 	}, {
-		name: "the kernel's order: replace-peers, listen-port, private-key, user-cookie, peers",
+		name: "the kernel's order but listen-port first: listen-port, replace-peers, private-key, user-cookie, peers",
 		req: func(t *testing.T) *nvlist.List {
 			return nv(t, ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(9))), ifwg.NVUserCookie, 5,
 				ifwg.NVPrivateKey, priv, ifwg.NVListenPort, 77, ifwg.NVReplacePeers, true)
 		},
 		check: func(t *testing.T, e *fakeEngine, _ *ifwg.Device) {
-			want := []string{"ReplacePeers", "SetListenPort 77", "SetPrivateKey", "SetUserCookie 5", "CreatePeer " + peerName(key(9))}
+			want := []string{"SetListenPort 77", "ReplacePeers", "SetPrivateKey", "SetUserCookie 5", "CreatePeer " + peerName(key(9))}
 			if !slices.Equal(e.calls, want) {
 				t.Errorf("calls %q, want %q", e.calls, want)
 			}

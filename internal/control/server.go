@@ -17,46 +17,70 @@ import (
 
 // Defaults of a Server's limits.
 const (
-	// DefaultIdleTimeout is how long a connection may stay without
-	// sending a byte, between or inside requests, before it is closed.
-	DefaultIdleTimeout = time.Minute
+	// DefaultRequestTimeout is how long a connection has, from its
+	// start or its last reply, to send a whole request. Sending slowly
+	// does not extend it.
+	DefaultRequestTimeout = time.Minute
 	// DefaultWriteTimeout is how long a client may leave a reply
 	// unread, per 64 KiB, before its connection is closed.
 	DefaultWriteTimeout = 30 * time.Second
-	// DefaultMaxUnprivileged is how many connections of unprivileged
-	// callers may be open at once; root's connections are not counted.
-	DefaultMaxUnprivileged = 32
+	// DefaultMaxPerUser is how many connections one unprivileged user
+	// may have open at once.
+	DefaultMaxPerUser = 8
+	// DefaultMaxUnprivileged is how many connections all unprivileged
+	// users together may have open at once. Privileged callers'
+	// connections are not counted: root is never locked out.
+	DefaultMaxUnprivileged = 256
 )
+
+// unknownUID counts the connections of callers whose credentials could
+// not be read, served as unprivileged: (uid_t)-1, which no user has.
+const unknownUID = ^uint32(0)
+
+// Caller is who is at the other end of a connection, as the kernel
+// recorded it when the connection was made.
+type Caller struct {
+	// UID is the caller's effective user ID.
+	UID uint32
+	// Privileged reports whether the caller has what the kernel's
+	// PRIV_NET_WG check asks: it may change the interface and read its
+	// keys.
+	Privileged bool
+}
 
 // Server answers control requests against an Engine: each connection in
 // its own goroutine, in the protocol its first line selects.
 type Server struct {
-	// IdleTimeout, WriteTimeout and MaxUnprivileged are the limits
-	// above; NewServer sets the defaults, zero means no limit. Change
-	// them before the first Serve or Start.
-	IdleTimeout     time.Duration
+	// RequestTimeout, WriteTimeout, MaxPerUser and MaxUnprivileged are
+	// the limits above; NewServer sets the defaults, zero means no
+	// limit. Change them before the first Serve or Start.
+	RequestTimeout  time.Duration
 	WriteTimeout    time.Duration
+	MaxPerUser      int
 	MaxUnprivileged int
 
 	engine Engine
 	log    Logger
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	unpriv int
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	unpriv  int
+	perUser map[uint32]int
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // NewServer returns a Server for e with the default limits.
 func NewServer(e Engine, log Logger) *Server {
 	return &Server{
-		IdleTimeout:     DefaultIdleTimeout,
+		RequestTimeout:  DefaultRequestTimeout,
 		WriteTimeout:    DefaultWriteTimeout,
+		MaxPerUser:      DefaultMaxPerUser,
 		MaxUnprivileged: DefaultMaxUnprivileged,
 		engine:          e,
 		log:             log,
 		conns:           map[net.Conn]struct{}{},
+		perUser:         map[uint32]int{},
 	}
 }
 
@@ -80,11 +104,12 @@ func (s *Server) Serve(l *Listener) error {
 			continue
 		}
 		backoff = 0
-		uid, err := peerUID(c)
+		who, err := peerCaller(c)
 		if err != nil {
 			s.log.errorf("control: peer credentials: %v", err)
+			who = Caller{UID: unknownUID}
 		}
-		s.Start(c, err == nil && privilegedUID(uid))
+		s.Start(c, who)
 	}
 }
 
@@ -99,20 +124,20 @@ func acceptRetryable(err error) bool {
 	return false
 }
 
-// Start serves one connection in a new goroutine, as a privileged or an
-// unprivileged caller's. It closes c at once when the server is closed or
-// has as many unprivileged connections as it allows.
-func (s *Server) Start(c net.Conn, priv bool) {
-	if !s.track(c, priv) {
+// Start serves one connection in a new goroutine, as who's. It closes c
+// at once when the server is closed, or when c would be more unprivileged
+// connections than the server allows, of who's user or of all users.
+func (s *Server) Start(c net.Conn, who Caller) {
+	if !s.track(c, who) {
 		c.Close()
 		return
 	}
 	go func() {
 		defer s.wg.Done()
-		defer s.untrack(c, priv)
+		defer s.untrack(c, who)
 		defer c.Close()
-		conn := &deadlineConn{Conn: c, idle: s.IdleTimeout, write: s.WriteTimeout}
-		if err := s.serveStream(bufio.NewReader(conn), conn, priv); err != nil {
+		conn := &deadlineConn{Conn: c, request: s.RequestTimeout, write: s.WriteTimeout}
+		if err := s.serveStream(bufio.NewReader(conn), conn, who.Privileged); err != nil {
 			s.log.verbosef("control: connection closed: %v", err)
 		}
 	}()
@@ -120,14 +145,21 @@ func (s *Server) Start(c net.Conn, priv bool) {
 
 // track records a new connection, or reports false when it must be
 // refused.
-func (s *Server) track(c net.Conn, priv bool) bool {
+func (s *Server) track(c net.Conn, who Caller) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || (!priv && s.MaxUnprivileged > 0 && s.unpriv >= s.MaxUnprivileged) {
+	if s.closed {
 		return false
 	}
-	if !priv {
+	if !who.Privileged {
+		if s.MaxUnprivileged > 0 && s.unpriv >= s.MaxUnprivileged {
+			return false
+		}
+		if s.MaxPerUser > 0 && s.perUser[who.UID] >= s.MaxPerUser {
+			return false
+		}
 		s.unpriv++
+		s.perUser[who.UID]++
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
@@ -135,11 +167,14 @@ func (s *Server) track(c net.Conn, priv bool) bool {
 }
 
 // untrack forgets a connection that ended.
-func (s *Server) untrack(c net.Conn, priv bool) {
+func (s *Server) untrack(c net.Conn, who Caller) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !priv {
+	if !who.Privileged {
 		s.unpriv--
+		if s.perUser[who.UID]--; s.perUser[who.UID] == 0 {
+			delete(s.perUser, who.UID)
+		}
 	}
 	delete(s.conns, c)
 }
@@ -179,20 +214,24 @@ func (s *Server) serveStream(br *bufio.Reader, w io.Writer, priv bool) error {
 // writeChunk is the most a deadlineConn writes under one deadline.
 const writeChunk = 64 << 10
 
-// deadlineConn gives each read the idle timeout and each chunk of a write
-// the write timeout, so that a connection is closed only when it makes no
-// progress.
+// deadlineConn bounds each request as a whole: its reads share one
+// deadline, set by the first read after the connection's start or its last
+// reply, so that sending a byte now and then does not keep a connection.
+// Each chunk of a write gets the write timeout, so that a reply is cut
+// only when the client reads nothing.
 type deadlineConn struct {
 	net.Conn
-	idle, write time.Duration
+	request, write time.Duration
+	armed          bool // the current request's read deadline is set
 }
 
-// Read reads with the idle deadline.
+// Read reads under the current request's deadline.
 func (c *deadlineConn) Read(b []byte) (int, error) {
-	if c.idle > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+	if c.request > 0 && !c.armed {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.request)); err != nil {
 			return 0, err
 		}
+		c.armed = true
 	}
 	return c.Conn.Read(b)
 }
@@ -200,6 +239,7 @@ func (c *deadlineConn) Read(b []byte) (int, error) {
 // Write writes b in chunks, each with the write deadline. A reply of up
 // to 64 KiB, such as every UAPI set reply, leaves in one write.
 func (c *deadlineConn) Write(b []byte) (int, error) {
+	c.armed = false // a reply: the next request gets a deadline of its own
 	n := 0
 	for n < len(b) {
 		if c.write > 0 {

@@ -27,6 +27,13 @@ func newUAPIClient(t *testing.T, s *Server, priv bool) *uapiClient {
 	return &uapiClient{t: t, c: c, r: bufio.NewReader(c)}
 }
 
+// newUAPIClientAs connects to s as who.
+func newUAPIClientAs(t *testing.T, s *Server, who Caller) *uapiClient {
+	t.Helper()
+	c := dialServerAs(t, s, who)
+	return &uapiClient{t: t, c: c, r: bufio.NewReader(c)}
+}
+
 // send writes raw request text.
 func (u *uapiClient) send(text string) {
 	u.t.Helper()
