@@ -84,7 +84,7 @@ func TestMakeInstall(t *testing.T) {
 				}
 			}
 			rc, _ := os.ReadFile(filepath.Join(root, "etc/rc.d/wireguard"))
-			if strings.Contains(string(rc), "%%PREFIX%%") || !strings.Contains(string(rc), tc.prefix+"/sbin/wgd") {
+			if strings.Contains(string(rc), "%%PREFIX%%") || !strings.Contains(string(rc), tc.prefix+"/bin/wg-quick") {
 				t.Errorf("rc.d script: PREFIX not substituted to %s", tc.prefix)
 			}
 			quick, _ := os.ReadFile(filepath.Join(root, "bin/wg-quick"))

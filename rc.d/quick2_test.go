@@ -390,6 +390,9 @@ func TestNoModuleUsesWgd(t *testing.T) {
 	if !h.socket("wg0") {
 		t.Fatal("no control socket")
 	}
+	checkRun(t, h.run("status"), 0,
+		"wg0: up (wgd), 0 of 0 peers with a handshake in the last 180 seconds\n")
+	h.commands()
 	r = h.wgQuick("down", "wg0")
 	checkRun(t, r, 0, "")
 	expect(t, "commands", h.commands(), lines(`
@@ -484,4 +487,19 @@ func TestUsage(t *testing.T) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 	expect(t, "commands", h.commands(), nil)
+}
+
+// Without a default route, an endpoint's host route is a blackhole: the
+// tunnel must never carry its own packets.
+func TestFullTunnelWithoutDefaultRoute(t *testing.T) {
+	h := full(t)
+	h.removeWorld("route/-inet_default")
+	h.removeWorld("route/-inet6_default")
+	h.removeWorld("monitor-gate")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	cmds := h.commands()
+	expect(t, "host routes", cmds[len(cmds)-2:], lines(`
+		route -q -n add -inet 192.0.2.1 127.0.0.1 -blackhole
+		route -q -n add -inet6 2001:db8::1 ::1 -blackhole
+	`))
 }
