@@ -19,6 +19,20 @@ var hostUp = lines(`
 	ifconfig wg create name wg0
 `)
 
+// loadedUp is what up runs before the configuration when if_wg is loaded.
+var loadedUp = slices.Delete(slices.Clone(hostUp), 2, 3)
+
+// bareUp is what up does, once the interface exists, with a file that
+// has a private key and an MTU of 1400 only.
+var bareUp = joined(
+	lines("wg setconf wg0 /dev/stdin"),
+	input("[Interface]\nPrivateKey = "+privA+"\n\n"),
+	lines(`
+		ifconfig wg0 mtu 1400
+		ifconfig wg0 up
+		wg show wg0 allowed-ips
+	`))
+
 // Table = <n> puts every route, a /0 as it is, in FIB n, after checking
 // that FIB n exists; no endpoint host routes, no route monitor.
 func TestTableIsFIB(t *testing.T) {
@@ -87,19 +101,7 @@ AllowedIPs = 0.0.0.0/0, 10.1.0.0/16
 	// Table = off: no routes at all.
 	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nTable = off\nMTU = 1400\n")
 	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-	expect(t, "commands", h.commands(), joined(
-		lines(`
-			ifconfig wg0
-			kldstat -q -m if_wg
-			ifconfig wg create name wg0
-			wg setconf wg0 /dev/stdin
-		`),
-		input("[Interface]\nPrivateKey = "+privA+"\n\n"),
-		lines(`
-			ifconfig wg0 mtu 1400
-			ifconfig wg0 up
-			wg show wg0 allowed-ips
-		`)))
+	expect(t, "commands", h.commands(), joined(loadedUp, bareUp))
 }
 
 // dnsConf has name servers of both families and a search domain.
@@ -207,13 +209,9 @@ func TestHooksCallWg(t *testing.T) {
 			kldstat -q -m if_wg
 			kldload -n if_wg
 			ifconfig wg create name wg0
-			wg setconf wg0 /dev/stdin
 		`),
-		input("[Interface]\nPrivateKey = "+privA+"\n\n"),
+		bareUp,
 		lines(`
-			ifconfig wg0 mtu 1400
-			ifconfig wg0 up
-			wg show wg0 allowed-ips
 			wg set wg0 peer `+pk1+` persistent-keepalive 25
 			hook a#b
 		`)))
@@ -278,7 +276,7 @@ Endpoint = 198.51.100.9:51820
 
 // The file SaveConfig writes: the live addresses, resolv.conf records and
 // peers, with the file's own keys.
-const savedConf = `[Interface]
+var savedConf = `[Interface]
 Address = 10.0.0.1/24
 Address = fd00::1/64
 DNS = 10.0.0.53
@@ -286,18 +284,7 @@ DNS = corp.example
 MTU = 1400
 SaveConfig = true
 PostUp = hook up %i
-ListenPort = 51820
-PrivateKey = ` + privA + `
-
-[Peer]
-PublicKey = ` + pk1 + `
-AllowedIPs = 10.0.0.2/32
-
-[Peer]
-PublicKey = ` + pk2 + `
-AllowedIPs = 10.0.0.9/32
-Endpoint = 198.51.100.9:51820
-`
+` + strings.TrimPrefix(liveShowconf, "[Interface]\n")
 
 // SaveConfig: save, and down, write what is live back to the file; peers
 // added at run time survive a restart.
@@ -359,13 +346,7 @@ func TestJailWithModuleLoaded(t *testing.T) {
 	h.setWorld("jail", "")
 	r := h.exec([]string{"WG_QUICK_USERSPACE=never"}, h.quick, "up", "wg0")
 	checkRun(t, r, 0, "")
-	expect(t, "commands", h.commands(), joined(
-		lines(`
-			ifconfig wg0
-			kldstat -q -m if_wg
-			ifconfig wg create name wg0
-		`),
-		basicConfigure()))
+	expect(t, "commands", h.commands(), joined(loadedUp, basicConfigure()))
 }
 
 // Without if_wg, and where it cannot be loaded, wg-quick falls back to
@@ -375,15 +356,7 @@ func TestNoModuleUsesWgd(t *testing.T) {
 	h.removeWorld("kld-loadable")
 	r := h.wgQuick("up", "wg0")
 	checkRun(t, r, 0, "")
-	expect(t, "commands", h.commands(), joined(
-		lines(`
-			ifconfig wg0
-			kldstat -q -m if_wg
-			kldload -n if_wg
-			ifconfig wg create name wg0
-			wgd wg0
-		`),
-		basicConfigure()))
+	expect(t, "commands", h.commands(), joined(hostUp, lines("wgd wg0"), basicConfigure()))
 	if !strings.Contains(r.stderr, "[!] No kernel WireGuard (ifconfig: SIOCIFCREATE2: Invalid argument); using wgd\n[#] wgd wg0\n") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}

@@ -120,14 +120,7 @@ func TestUpDownPlain(t *testing.T) {
 	h := basic(t)
 	r := h.wgQuick("up", "wg0")
 	checkRun(t, r, 0, "")
-	expect(t, "commands", h.commands(), joined(
-		lines(`
-			ifconfig wg0
-			kldstat -q -m if_wg
-			kldload -n if_wg
-			ifconfig wg create name wg0
-		`),
-		basicConfigure()))
+	expect(t, "commands", h.commands(), joined(hostUp, basicConfigure()))
 	expect(t, "echo", echoed(r), lines(`
 		kldload -n if_wg
 		ifconfig wg create name wg0
@@ -210,20 +203,7 @@ func full(t *testing.T) *harness {
 func fullUp() []string {
 	return joined(
 		lines("wg setconf wg0 /dev/stdin"),
-		input(`[Interface]
-PrivateKey = `+privA+`
-
-[Peer]
-PublicKey = `+pk1+`
-AllowedIPs = 0.0.0.0/0, ::/0
-Endpoint = 192.0.2.1:51820
-
-[Peer]
-PublicKey = `+pk2+`
-AllowedIPs = 10.0.0.3/32
-Endpoint = [2001:db8::1]:51820
-
-`),
+		input(strings.Replace(fullConf, "Address = 10.0.0.1/24, fd00::1/64\n", "", 1)+"\n"),
 		lines(`
 			ifconfig wg0 inet 10.0.0.1/24 alias
 			ifconfig wg0 inet6 fd00::1/64 alias
@@ -257,13 +237,7 @@ func TestFullTunnel(t *testing.T) {
 	h.setWorld("kld-loaded", "")
 	r := h.wgQuick("up", "wg0")
 	checkRun(t, r, 0, "")
-	expect(t, "commands", h.commands(), joined(
-		lines(`
-			ifconfig wg0
-			kldstat -q -m if_wg
-			ifconfig wg create name wg0
-		`),
-		fullUp()))
+	expect(t, "commands", h.commands(), joined(loadedUp, fullUp()))
 	route, loop := h.monitor("wg0")
 	if route == 0 || processGone(loop) {
 		t.Fatalf("no route monitor runs:\n%s", r.stderr)
