@@ -268,6 +268,10 @@ func (h *harness) env() []string {
 // tests, or RCD_SH (such as "bash --posix" or "busybox sh") to try another.
 func shell() []string {
 	if sh := strings.Fields(os.Getenv("RCD_SH")); len(sh) > 0 {
+		// The service(8) stand-in runs it with rc's PATH.
+		if p, err := exec.LookPath(sh[0]); err == nil {
+			sh[0] = p
+		}
 		return sh
 	}
 	if _, err := os.Stat("/usr/bin/dash"); err == nil {
@@ -379,6 +383,7 @@ func (h *harness) stopMonitors() {
 		b, _ := os.ReadFile(f)
 		if _, err := fmt.Sscan(string(b), &route, &loop); err == nil {
 			syscall.Kill(route, syscall.SIGTERM)
+			syscall.Kill(loop, syscall.SIGTERM)
 			h.waitGone(loop)
 		}
 	}
