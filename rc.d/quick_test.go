@@ -232,6 +232,15 @@ func fullUp() []string {
 // A full tunnel: each default route as two halves that win over it,
 // host routes to the endpoints the way the default routes went, and a
 // route monitor; down deletes the host routes and stops the monitor.
+//
+// "route -n get default" still finds the default route once the halves
+// are in: route(8) gives "default" a netmask (sbin/route/route.c getaddr:
+// "Default is net 0.0.0.0/0", getaddr(c, RTA_NETMASK, ...)), and
+// sys/net/rtsock.c handle_rtm_get then looks for that prefix exactly:
+//
+//	 * By (implicit) convention host route (one without netmask)
+//	 * means longest-prefix-match request and the route with netmask
+//	 * means exact-match lookup.
 func TestFullTunnel(t *testing.T) {
 	h := full(t)
 	h.setWorld("kld-loaded", "")
