@@ -238,9 +238,9 @@ func fullUp() []string {
 // "Default is net 0.0.0.0/0", getaddr(c, RTA_NETMASK, ...)), and
 // sys/net/rtsock.c handle_rtm_get then looks for that prefix exactly:
 //
-//	 * By (implicit) convention host route (one without netmask)
-//	 * means longest-prefix-match request and the route with netmask
-//	 * means exact-match lookup.
+//	By (implicit) convention host route (one without netmask)
+//	means longest-prefix-match request and the route with netmask
+//	means exact-match lookup.
 func TestFullTunnel(t *testing.T) {
 	h := full(t)
 	h.setWorld("kld-loaded", "")
