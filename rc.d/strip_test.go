@@ -74,3 +74,41 @@ func TestStripMatchesWgQuick(t *testing.T) {
 		})
 	}
 }
+
+// FuzzStrip compares "wg-quick strip" with Debian's on arbitrary files:
+// both must accept or reject a file alike, and print the same bytes. The
+// seeds are the files of testdata/strip. Files with a NUL byte are left
+// out: neither shell's read can hold one.
+func FuzzStrip(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "strip", "*.conf"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no configurations in testdata/strip: %v", err)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, conf []byte) {
+		if bytes.IndexByte(conf, 0) >= 0 {
+			t.Skip("a NUL byte")
+		}
+		oracle := testenv.RequireTool(t, "", "wg-quick")
+		testenv.RequireRoot(t)
+		h := newHarness(t)
+		p := filepath.Join(t.TempDir(), "wg0.conf")
+		if err := os.WriteFile(p, conf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(oracle, "strip", p)
+		var want bytes.Buffer
+		cmd.Stdout = &want
+		wantOK := cmd.Run() == nil
+		got, ok := h.strip(p)
+		if ok != wantOK || (ok && got != want.String()) {
+			t.Fatalf("file %q: ours %v %q, Debian's %v %q", conf, ok, got, wantOK, want.String())
+		}
+	})
+}
