@@ -344,7 +344,9 @@ func TestEndpointRouteExists(t *testing.T) {
 }
 
 // An interface brought up by the port's wg-quick has none of our records:
-// down finds the endpoint host routes from what wg(8) shows.
+// down finds the endpoint host routes from what wg(8) shows, and the
+// name servers from what resolvconf(8) holds, even when the file no
+// longer names them.
 func TestDownWithoutRecords(t *testing.T) {
 	h := full(t)
 	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
@@ -354,6 +356,7 @@ func TestDownWithoutRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	h.setWorld("resolv/wg0", "nameserver 10.0.0.53\n")
 	h.commands()
 	checkRun(t, h.wgQuick("down", "wg0"), 0, "")
 	expect(t, "commands", h.commands(), lines(`
@@ -365,5 +368,6 @@ func TestDownWithoutRecords(t *testing.T) {
 		ifconfig wg0 destroy
 		ifconfig wg0
 		resolvconf -l wg0
+		resolvconf -d wg0
 	`))
 }
