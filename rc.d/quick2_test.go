@@ -476,3 +476,30 @@ func TestFullTunnelWithoutDefaultRoute(t *testing.T) {
 		route -q -n add -inet6 2001:db8::1 ::1 -blackhole
 	`))
 }
+
+// A failure halfway, a route the kernel refuses, undoes the DNS records
+// and the interface.
+func TestRouteFailureUndoesUp(t *testing.T) {
+	h := basic(t)
+	h.conf("wg0", dnsConf)
+	h.fail("route-add")
+	r := h.wgQuick("up", "wg0")
+	checkRun(t, r, 1, "")
+	cmds := h.commands()
+	i := slices.Index(cmds, "route -q -n add -inet6 fd00::2/128 -interface wg0")
+	if i < 0 {
+		t.Fatalf("commands:\n%s", strings.Join(cmds, "\n"))
+	}
+	expect(t, "commands from the failing route on", cmds[i:], lines(`
+		route -q -n add -inet6 fd00::2/128 -interface wg0
+		resolvconf -d wg0
+		ifconfig wg0 destroy
+		ifconfig wg0
+	`))
+	if !strings.HasSuffix(r.stderr, "route: writing to routing socket: File exists\n[#] resolvconf -d wg0\n[#] ifconfig wg0 destroy\n") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if h.exists("wg0") || h.readWorld("resolv/wg0") != "" {
+		t.Error("up left something behind")
+	}
+}
