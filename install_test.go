@@ -17,11 +17,13 @@ import (
 // installTree is what `make install` lays out below PREFIX, with modes.
 var installTree = map[string]fs.FileMode{
 	"bin/wg":                               0o555,
+	"bin/wg-quick":                         0o555,
 	"sbin/wgd":                             0o555,
 	"etc/rc.d/wireguard":                   0o555,
 	"etc/wireguard":                        fs.ModeDir | 0o700,
 	"share/man/man5/wg.conf.5":             0o444,
 	"share/man/man8/wg.8":                  0o444,
+	"share/man/man8/wg-quick.8":            0o444,
 	"share/man/man8/wgd.8":                 0o444,
 	"share/man/man8/wireguard.8":           0o444,
 	"share/bash-completion/completions/wg": 0o444,
@@ -82,8 +84,12 @@ func TestMakeInstall(t *testing.T) {
 				}
 			}
 			rc, _ := os.ReadFile(filepath.Join(root, "etc/rc.d/wireguard"))
-			if strings.Contains(string(rc), "%%PREFIX%%") || !strings.Contains(string(rc), tc.prefix+"/sbin/wgd") {
+			if strings.Contains(string(rc), "%%PREFIX%%") || !strings.Contains(string(rc), tc.prefix+"/bin/wg-quick") {
 				t.Errorf("rc.d script: PREFIX not substituted to %s", tc.prefix)
+			}
+			quick, _ := os.ReadFile(filepath.Join(root, "bin/wg-quick"))
+			if strings.Contains(string(quick), "%%PREFIX%%") || !strings.Contains(string(quick), tc.prefix+"/bin:"+tc.prefix+"/sbin:") {
+				t.Errorf("wg-quick: PREFIX not substituted to %s", tc.prefix)
 			}
 			page, _ := os.ReadFile(filepath.Join(root, "share/man/man8/wireguard.8"))
 			if tc.prefix != "/usr/local" && strings.Contains(string(page), "/usr/local/") {

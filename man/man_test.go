@@ -40,7 +40,7 @@ func TestMandocLint(t *testing.T) {
 
 var (
 	dd      = regexp.MustCompile(`(?m)^\.Dd November 25, 2026$`)
-	dt      = regexp.MustCompile(`(?m)^\.Dt ([A-Z.]+) ([1-9])$`)
+	dt      = regexp.MustCompile(`(?m)^\.Dt ([A-Z.-]+) ([1-9])$`)
 	section = regexp.MustCompile(`(?m)^\.Sh (.+)$`)
 )
 

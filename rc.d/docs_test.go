@@ -146,7 +146,7 @@ func TestDocumentedVariables(t *testing.T) {
 		return out
 	}
 	header := pairs(headerVar, script)
-	if len(header) != 5 {
+	if len(header) != 4 {
 		t.Fatalf("header documents %v", header)
 	}
 	expect(t, "wireguard(8) against the script's header", pairs(manVar, page), header)

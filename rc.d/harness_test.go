@@ -44,30 +44,39 @@ func mksock(path string) error {
 // placeholder matches what the ports' SUB_LIST substitutes.
 var placeholder = regexp.MustCompile(`%%[A-Z_]+%%`)
 
-// harness runs a copy of the rc.d script against the stand-ins in a
-// temporary directory.
+// systemTools are the programs of the base system the scripts and the
+// stand-ins use that have no stand-in. They are linked into a directory of
+// their own, so that the PATH of a test holds no other program: no wg(8)
+// of the build host in particular.
+var systemTools = []string{
+	"cat", "env", "ls", "mkdir", "mkfifo", "mktemp", "mv", "realpath",
+	"rm", "sed", "sort", "touch", "tr",
+}
+
+// harness runs copies of wg-quick and the rc.d script against the
+// stand-ins in a temporary directory.
 type harness struct {
 	t        *testing.T
 	testdata string
 	prefix   string
+	etc      string // stands for /etc/wireguard
+	quick    string
 	script   string
 	world    string
-	rundir   string
+	rundir   string // stands for /var/run/wireguard
+	sysbin   string
 	log      string
 	msgs     string
 	rcconf   string
-	// gate, when not empty, is the file the sleep stand-in waits for
-	// before a whole-second sleep returns.
-	gate string
 }
 
-// result is what one run of the script did.
+// result is what one run of a script did.
 type result struct {
 	stdout, stderr string
 	code           int
 }
 
-// newHarness installs the script in a new temporary directory, in a world
+// newHarness installs the scripts in a new temporary directory, in a world
 // where if_wg loads, em0 (MTU 1500) is the only other interface, and
 // rc.conf enables wg0.
 func newHarness(t *testing.T) *harness {
@@ -81,50 +90,83 @@ func newHarness(t *testing.T) *harness {
 		t:        t,
 		testdata: testdata,
 		prefix:   filepath.Join(root, "prefix"),
+		etc:      filepath.Join(root, "etc", "wireguard"),
 		world:    filepath.Join(root, "world"),
 		rundir:   filepath.Join(root, "run", "wireguard"),
+		sysbin:   filepath.Join(root, "sysbin"),
 		log:      filepath.Join(root, "commands.log"),
 		msgs:     filepath.Join(root, "messages.log"),
 		rcconf:   filepath.Join(root, "rc.conf"),
 	}
+	h.quick = filepath.Join(h.prefix, "bin", "wg-quick")
 	h.script = filepath.Join(h.prefix, "etc", "rc.d", "wireguard")
-	for _, d := range []string{
-		"bin", "sbin", "etc/rc.d", "etc/wireguard",
-	} {
+	for _, d := range []string{"bin", "sbin", "etc/rc.d", "etc/wireguard"} {
 		h.mkdir(filepath.Join(h.prefix, d))
 	}
-	for _, d := range []string{"ifaces", "route", "hosts", "hosts-fail", "wg", "fail"} {
+	h.mkdir(h.etc)
+	h.mkdir(h.sysbin)
+	for _, d := range []string{"ifaces", "route", "wg", "fail"} {
 		h.mkdir(filepath.Join(h.world, d))
 	}
+	for _, tool := range systemTools {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatalf("the tests need %s: %v", tool, err)
+		}
+		if err := os.Symlink(p, filepath.Join(h.sysbin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.install()
-	h.copy(filepath.Join(testdata, "bin", "wg"), filepath.Join(h.prefix, "bin", "wg"))
-	h.copy(filepath.Join(testdata, "bin", "wgd"), filepath.Join(h.prefix, "sbin", "wgd"))
+	h.copy(filepath.Join(testdata, "wg"), filepath.Join(h.prefix, "bin", "wg"))
+	h.copy(filepath.Join(testdata, "wgd"), filepath.Join(h.prefix, "sbin", "wgd"))
 	h.setWorld("ifaces/em0", "em0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n")
 	h.setWorld("now", "1700000000\n")
 	h.setWorld("kld-loadable", "")
 	h.rc(`wireguard_enable="YES"`, `wireguard_interfaces="wg0"`)
+	t.Cleanup(h.stopMonitors)
 	return h
 }
 
-// install writes the script with %%PREFIX%% replaced, reading the
-// stand-in rc.subr.
+// substitute replaces old by new in text, which must hold it exactly once.
+func (h *harness) substitute(file, text, old, new string) string {
+	h.t.Helper()
+	if n := strings.Count(text, old); n != 1 {
+		h.t.Fatalf("%s has %q %d times, want once", file, old, n)
+	}
+	return strings.Replace(text, old, new, 1)
+}
+
+// install writes the scripts with %%PREFIX%% replaced, and the system's
+// directories replaced by the test's.
 func (h *harness) install() {
 	h.t.Helper()
-	src, err := os.ReadFile("wireguard.in")
+	src, err := os.ReadFile(filepath.Join("..", "wg-quick", "wg-quick.in"))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	text := string(src)
-	const subr = "\n. /etc/rc.subr\n"
-	if n := strings.Count(text, subr); n != 1 {
-		h.t.Fatalf("wireguard.in has %d lines %q, want 1", n, strings.TrimSpace(subr))
+	text := h.substitute("wg-quick.in", string(src), `"/etc/wireguard `, `"`+h.etc+` `)
+	text = h.substitute("wg-quick.in", text, "=/var/run/wireguard\n", "="+h.rundir+"\n")
+	h.write("wg-quick.in", h.quick, text)
+
+	src, err = os.ReadFile("wireguard.in")
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	text = strings.Replace(text, subr, "\n. "+filepath.Join(h.testdata, "rc.subr")+"\n", 1)
+	text = h.substitute("wireguard.in", string(src), "\n. /etc/rc.subr\n",
+		"\n. "+filepath.Join(h.testdata, "rc.subr")+"\n")
+	text = h.substitute("wireguard.in", text, "=/var/run/wireguard\n", "="+h.rundir+"\n")
+	h.write("wireguard.in", h.script, text)
+}
+
+// write installs a script as the ports do, with %%PREFIX%% substituted.
+func (h *harness) write(name, path, text string) {
+	h.t.Helper()
 	text = strings.ReplaceAll(text, "%%PREFIX%%", h.prefix)
 	if m := placeholder.FindString(text); m != "" {
-		h.t.Fatalf("wireguard.in has %s; only %s is substituted", m, "%%PREFIX%%")
+		h.t.Fatalf("%s has %s; only %s is substituted", name, m, "%%PREFIX%%")
 	}
-	if err := os.WriteFile(h.script, []byte(text), 0o755); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -157,39 +199,49 @@ func (h *harness) setWorld(name, content string) {
 	}
 }
 
-// fail makes a stand-in fail (see the stand-in for the names).
-func (h *harness) fail(what string) { h.setWorld("fail/"+what, "") }
+// world returns a file of the scripted world, or "" without one.
+func (h *harness) readWorld(name string) string {
+	b, _ := os.ReadFile(filepath.Join(h.world, name))
+	return string(b)
+}
 
-// conf writes the configuration file of an interface.
-func (h *harness) conf(iface, text string) {
+// removeWorld removes a file of the scripted world.
+func (h *harness) removeWorld(name string) {
 	h.t.Helper()
-	p := filepath.Join(h.prefix, "etc", "wireguard", iface+".conf")
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+	if err := os.Remove(filepath.Join(h.world, name)); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-// rc writes rc.conf with the given lines, plus wireguard_rundir.
+// fail makes a stand-in fail (see the stand-in for the names).
+func (h *harness) fail(what string) { h.setWorld("fail/"+what, "") }
+
+// confPath is where conf writes an interface's configuration file.
+func (h *harness) confPath(iface string) string {
+	return filepath.Join(h.prefix, "etc", "wireguard", iface+".conf")
+}
+
+// conf writes the configuration file of an interface in
+// PREFIX/etc/wireguard.
+func (h *harness) conf(iface, text string) {
+	h.t.Helper()
+	if err := os.WriteFile(h.confPath(iface), []byte(text), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// rc writes rc.conf with the given lines.
 func (h *harness) rc(lines ...string) {
 	h.t.Helper()
-	lines = append(lines, fmt.Sprintf("wireguard_rundir=%q", h.rundir))
 	if err := os.WriteFile(h.rcconf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-// holdResolver makes the background resolver wait before its first retry
-// until release is called.
-func (h *harness) holdResolver() {
-	h.gate = filepath.Join(filepath.Dir(h.world), "gate")
-}
-
-// release lets the background resolver go on.
-func (h *harness) release() {
-	h.t.Helper()
-	if err := os.WriteFile(h.gate, nil, 0o644); err != nil {
-		h.t.Fatal(err)
-	}
+// path is the PATH the scripts run with: the stand-ins and the system's
+// other tools, as rc(8) sets /sbin:/bin:/usr/sbin:/usr/bin.
+func (h *harness) path() string {
+	return filepath.Join(h.testdata, "bin") + ":" + h.sysbin
 }
 
 func (h *harness) env() []string {
@@ -198,8 +250,9 @@ func (h *harness) env() []string {
 		h.t.Fatal(err)
 	}
 	return []string{
-		"PATH=" + filepath.Join(h.testdata, "bin") + ":/usr/bin:/bin",
-		"LC_ALL=C",
+		"PATH=" + h.path(),
+		"RCD_RCPATH=" + h.path(),
+		"RCD_RCDIR=" + filepath.Dir(h.script),
 		"RCD_TESTDATA=" + h.testdata,
 		"RCD_WORLD=" + h.world,
 		"RCD_LOG=" + h.log,
@@ -207,26 +260,32 @@ func (h *harness) env() []string {
 		"RCD_RUNDIR=" + h.rundir,
 		"RCD_RCCONF=" + h.rcconf,
 		"RCD_TESTBIN=" + self,
-		"RCD_SLEEP_GATE=" + h.gate,
+		"RCD_SH=" + strings.Join(shell(), " "),
 	}
 }
 
-// shell is the command that runs the script: /bin/sh, as rc(8) and
-// service(8) use it, or RCD_SH (such as "bash --posix" or "busybox sh") to
-// try another shell.
+// shell is the command that runs the scripts: dash, the POSIX sh of the
+// tests, or RCD_SH (such as "bash --posix" or "busybox sh") to try another.
 func shell() []string {
 	if sh := strings.Fields(os.Getenv("RCD_SH")); len(sh) > 0 {
+		// The service(8) stand-in runs it with rc's PATH.
+		if p, err := exec.LookPath(sh[0]); err == nil {
+			sh[0] = p
+		}
 		return sh
+	}
+	if _, err := os.Stat("/usr/bin/dash"); err == nil {
+		return []string{"/usr/bin/dash"}
 	}
 	return []string{"/bin/sh"}
 }
 
-// run runs the script with the shell.
-func (h *harness) run(args ...string) result {
+// exec runs a script with the shell and the environment.
+func (h *harness) exec(env []string, script string, args ...string) result {
 	h.t.Helper()
 	sh := shell()
-	cmd := exec.Command(sh[0], append(append(sh[1:], h.script), args...)...)
-	cmd.Env = h.env()
+	cmd := exec.Command(sh[0], append(append(sh[1:], script), args...)...)
+	cmd.Env = append(h.env(), env...)
 	cmd.Dir = filepath.Dir(h.world)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -237,9 +296,22 @@ func (h *harness) run(args ...string) result {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	case err != nil:
-		h.t.Fatalf("running the script: %v", err)
+		h.t.Fatalf("running %s: %v", script, err)
 	}
 	return r
+}
+
+// wgQuick runs wg-quick.
+func (h *harness) wgQuick(args ...string) result {
+	h.t.Helper()
+	return h.exec(nil, h.quick, args...)
+}
+
+// run runs the rc.d script through the service(8) stand-in, with rc's
+// PATH and nothing else of the test's environment.
+func (h *harness) run(args ...string) result {
+	h.t.Helper()
+	return h.exec(nil, filepath.Join(h.testdata, "bin", "service"), append([]string{"wireguard"}, args...)...)
 }
 
 // commands returns the command lines recorded since the last call.
@@ -252,12 +324,6 @@ func (h *harness) commands() []string {
 func (h *harness) messages() []string {
 	h.t.Helper()
 	return h.takeLines(h.msgs)
-}
-
-// sleeps returns the sleep stand-in's arguments since the last call.
-func (h *harness) sleeps() []string {
-	h.t.Helper()
-	return h.takeLines(filepath.Join(h.world, "sleep.log"))
 }
 
 func (h *harness) takeLines(path string) []string {
@@ -279,13 +345,9 @@ func (h *harness) takeLines(path string) []string {
 	return strings.Split(s, "\n")
 }
 
-// state returns the script's state file for an interface, or "" without
-// one.
-func (h *harness) state(iface string) string {
-	b, err := os.ReadFile(filepath.Join(h.rundir, iface+".state"))
-	if err != nil {
-		return ""
-	}
+// run returns a file of the run directory, or "" without one.
+func (h *harness) runFile(name string) string {
+	b, _ := os.ReadFile(filepath.Join(h.rundir, name))
 	return string(b)
 }
 
@@ -294,18 +356,37 @@ func (h *harness) exists(iface string) bool {
 	return err == nil
 }
 
-// resolverPID returns the pid of the interface's background resolver, or
-// 0 when none is recorded.
-func (h *harness) resolverPID(iface string) int {
-	b, err := os.ReadFile(filepath.Join(h.rundir, iface+".resolver.pid"))
-	if err != nil {
-		return 0
+// socket reports whether the interface's control socket exists.
+func (h *harness) socket(iface string) bool {
+	fi, err := os.Lstat(filepath.Join(h.rundir, iface+".sock"))
+	return err == nil && fi.Mode()&os.ModeSocket != 0
+}
+
+// monitor returns the pids of an interface's route monitor: route(8)'s
+// and the loop's, or zeros without one.
+func (h *harness) monitor(iface string) (route, loop int) {
+	s := h.runFile(iface + ".monitor")
+	if s == "" {
+		return 0, 0
 	}
-	var pid int
-	if _, err := fmt.Sscan(string(b), &pid); err != nil {
-		h.t.Fatalf("resolver pid file: %v", err)
+	if _, err := fmt.Sscan(s, &route, &loop); err != nil {
+		h.t.Fatalf("monitor pid file %q: %v", s, err)
 	}
-	return pid
+	return route, loop
+}
+
+// stopMonitors ends the route monitors a test left running.
+func (h *harness) stopMonitors() {
+	files, _ := filepath.Glob(filepath.Join(h.rundir, "*.monitor"))
+	for _, f := range files {
+		var route, loop int
+		b, _ := os.ReadFile(f)
+		if _, err := fmt.Sscan(string(b), &route, &loop); err == nil {
+			syscall.Kill(route, syscall.SIGTERM)
+			syscall.Kill(loop, syscall.SIGTERM)
+			h.waitGone(loop)
+		}
+	}
 }
 
 // waitGone waits for a process to end, reaped or a zombie. It is not a
@@ -317,19 +398,6 @@ func (h *harness) waitGone(pid int) {
 	for !processGone(pid) {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("process %d still runs", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// waitResolverDone waits for the background resolver to finish its work,
-// which it shows by removing its pid file.
-func (h *harness) waitResolverDone(iface string) {
-	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for h.resolverPID(iface) != 0 {
-		if time.Now().After(deadline) {
-			h.t.Fatal("the background resolver did not finish")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -397,18 +465,4 @@ func input(text string) []string {
 		}
 	}
 	return out
-}
-
-// removeWorld removes a file of the scripted world.
-func (h *harness) removeWorld(name string) {
-	h.t.Helper()
-	if err := os.Remove(filepath.Join(h.world, name)); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
-// socket reports whether the interface's control socket exists.
-func (h *harness) socket(iface string) bool {
-	fi, err := os.Lstat(filepath.Join(h.rundir, iface+".sock"))
-	return err == nil && fi.Mode()&os.ModeSocket != 0
 }

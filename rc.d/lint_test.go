@@ -10,11 +10,16 @@ import (
 	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
-// shellFiles are the shell scripts of this directory: the rc.d script and
-// the test stand-ins.
+// shellFiles are the shell scripts: wg-quick, the rc.d script, the
+// test set-up script and the test stand-ins.
 func shellFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{"wireguard.in", filepath.Join("testdata", "rc.subr")}
+	files := []string{
+		filepath.Join("..", "wg-quick", "wg-quick.in"), "wireguard.in",
+		filepath.Join("testdata", "rc.subr"), filepath.Join("testdata", "wg"),
+		filepath.Join("testdata", "wgd"),
+		filepath.Join("..", "scripts", "test-deps.sh"),
+	}
 	stubs, err := filepath.Glob(filepath.Join("testdata", "bin", "*"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,30 +27,30 @@ func shellFiles(t *testing.T) []string {
 	return append(files, stubs...)
 }
 
+// TestShellSyntax parses every script with the shell of the tests (dash)
+// without running it.
 func TestShellSyntax(t *testing.T) {
+	sh := shell()
 	for _, f := range shellFiles(t) {
-		if out, err := exec.Command("/bin/sh", "-n", f).CombinedOutput(); err != nil {
-			t.Errorf("sh -n %s: %v\n%s", f, err, out)
+		args := append(append(sh[1:], "-n"), f)
+		if out, err := exec.Command(sh[0], args...).CombinedOutput(); err != nil {
+			t.Errorf("%s -n %s: %v\n%s", sh[0], f, err, out)
 		}
 	}
 }
 
-// TestShellcheck runs the gate of the Makefile's lint target, and
-// shellcheck at its default severity, which must find nothing either.
+// TestShellcheck runs shellcheck for POSIX sh at its default severity,
+// the strictest, on every script. It is the one home of the check: the
+// Makefile's lint-sh target runs this test.
 func TestShellcheck(t *testing.T) {
 	shellcheck := testenv.RequireTool(t, "", "shellcheck")
-	for _, args := range [][]string{
-		{"-s", "sh", "-S", "warning", "-e", "SC2034,SC3043"},
-		{"-s", "sh"},
-	} {
-		for _, f := range shellFiles(t) {
-			// -x follows the stand-ins' ". stublib.sh", from their
-			// directory.
-			cmd := exec.Command(shellcheck, append(args, "-x", filepath.Base(f))...)
-			cmd.Dir = filepath.Dir(f)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("shellcheck %v %s: %v\n%s", args, f, err, out)
-			}
+	for _, f := range shellFiles(t) {
+		// -x follows the stand-ins' ". stublib.sh", from their
+		// directory.
+		cmd := exec.Command(shellcheck, "-s", "sh", "-x", filepath.Base(f))
+		cmd.Dir = filepath.Dir(f)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("shellcheck -s sh %s: %v\n%s", f, err, out)
 		}
 	}
 }

@@ -4,7 +4,6 @@ package rcd
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,107 +12,103 @@ import (
 	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
-// strip runs the script's own parser on a file, as start and reload use
-// it, and returns what it prints and whether it succeeded.
+// strip runs "wg-quick strip" on a file and returns what it prints and
+// whether it succeeded.
 func (h *harness) strip(file string) (string, bool) {
 	h.t.Helper()
-	cmd := exec.Command("/bin/sh", "-c", `. "$1" && _wg_strip "$2"`, "sh", h.script, file)
-	cmd.Env = append(h.env(), "RCD_NORUN=1")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		h.t.Fatal(err)
-	}
-	return stdout.String(), err == nil
+	r := h.wgQuick("strip", file)
+	return r.stdout, r.code == 0
 }
 
-// TestStripMatchesWgQuick checks that the script splits every file of
-// testdata/strip into wg(8)'s part and its own exactly as wg-quick does:
-// its output must equal "wg-quick strip", byte for byte, and a file
-// wg-quick rejects must be rejected.
+// testConfs are the configurations of the Go tests, by name.
+var testConfs = map[string]string{
+	"basic": basicConf, "full": fullConf, "dns": dnsConf, "hooks": hooksConf,
+	"save": saveConf, "saved": savedConf, "showconf": liveShowconf,
+}
+
+// TestStripMatchesWgQuick checks that wg-quick splits every configuration
+// of the tests, those of testdata/strip and those of the Go tests, into
+// wg(8)'s part and its own exactly as wireguard-tools' wg-quick does: its
+// output must equal "wg-quick strip" of Debian's wireguard-tools, byte for
+// byte, and a file that one rejects must be rejected by the other.
 func TestStripMatchesWgQuick(t *testing.T) {
-	wgquick := testenv.RequireTool(t, "", "wg-quick")
-	// wg-quick re-executes itself through sudo unless it runs as root.
+	oracle := testenv.RequireTool(t, "", "wg-quick")
+	// Debian's wg-quick re-executes itself through sudo unless it runs
+	// as root.
 	testenv.RequireRoot(t)
 	h := newHarness(t)
 	files, err := filepath.Glob(filepath.Join("testdata", "strip", "*.conf"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no configurations in testdata/strip: %v", err)
 	}
-	dir := t.TempDir()
+	confs := map[string][]byte{}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confs[filepath.Base(f)] = b
+	}
+	for name, text := range testConfs {
+		confs[name+".conf"] = []byte(text)
+	}
+	dir := t.TempDir()
+	for name, b := range confs {
+		t.Run(name, func(t *testing.T) {
 			// A private copy: wg-quick warns about world-readable files.
-			p := filepath.Join(dir, filepath.Base(f))
+			p := filepath.Join(dir, name)
 			if err := os.WriteFile(p, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(wgquick, "strip", p)
+			cmd := exec.Command(oracle, "strip", p)
 			var want, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &want, &stderr
 			wantOK := cmd.Run() == nil
 			got, ok := h.strip(p)
 			switch {
 			case ok != wantOK:
-				t.Fatalf("script succeeded: %v, wg-quick: %v (%s)", ok, wantOK, stderr.String())
+				t.Fatalf("ours succeeded: %v, Debian's: %v (%s)", ok, wantOK, stderr.String())
 			case got != want.String():
-				t.Fatalf("script printed\n%q\nwg-quick\n%q", got, want.String())
+				t.Fatalf("ours printed\n%q\nDebian's\n%q", got, want.String())
 			}
 		})
 	}
 }
 
-// TestParse checks what the parser keeps for itself.
-func TestParse(t *testing.T) {
-	h := newHarness(t)
-	cmd := exec.Command("/bin/sh", "-c", `. "$1" && _wg_parse "$2" && printf '%s\n' \
-		"addrs=$_wg_addrs" "dns=$_wg_dns" "search=$_wg_search" "mtu=$_wg_mtu" \
-		"table=$_wg_table" "save=$_wg_saveconfig" "preup=$_wg_preup" \
-		"postup=$_wg_postup" "predown=$_wg_predown" "postdown=$_wg_postdown"`,
-		"sh", h.script, filepath.Join("testdata", "strip", "multi.conf"))
-	cmd.Env = append(h.env(), "RCD_NORUN=1")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
+// FuzzStrip compares "wg-quick strip" with Debian's on arbitrary files:
+// both must accept or reject a file alike, and print the same bytes. The
+// seeds are the files of testdata/strip. Files with a NUL byte are left
+// out: neither shell's read can hold one.
+func FuzzStrip(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "strip", "*.conf"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no configurations in testdata/strip: %v", err)
 	}
-	want := `addrs=10.0.0.1/24 10.0.1.1/24 10.0.2.1/24 fd00::1/64 fd01::1/64
-dns=10.0.0.53 fd00::53
-search=corp.example
-mtu=
-table=
-save=false
-preup=
-postup=logger one
-logger two
-
-predown=logger three
-
-postdown=
-`
-	if string(out) != want {
-		t.Errorf("got\n%s\nwant\n%s", out, want)
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
-
-	// Hooks keep their "#" text; wg-quick 1.0.20210914 cut it off.
-	cmd = exec.Command("/bin/sh", "-c", `. "$1" && _wg_parse "$2" && printf '%s' "$_wg_postup$_wg_postdown$_wg_preup$_wg_predown"`,
-		"sh", h.script, filepath.Join("testdata", "strip", "hash-hook.conf"))
-	cmd.Env = append(h.env(), "RCD_NORUN=1")
-	out, err = cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = `printf '%s\n' '#1' > /tmp/%i.marker # a trailing comment
-rm -f /tmp/%i.marker#tail
-echo a#b
-# only a comment
-`
-	if string(out) != want {
-		t.Errorf("hooks: got\n%s\nwant\n%s", out, want)
-	}
+	f.Fuzz(func(t *testing.T, conf []byte) {
+		if bytes.IndexByte(conf, 0) >= 0 {
+			t.Skip("a NUL byte")
+		}
+		oracle := testenv.RequireTool(t, "", "wg-quick")
+		testenv.RequireRoot(t)
+		h := newHarness(t)
+		p := filepath.Join(t.TempDir(), "wg0.conf")
+		if err := os.WriteFile(p, conf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(oracle, "strip", p)
+		var want bytes.Buffer
+		cmd.Stdout = &want
+		wantOK := cmd.Run() == nil
+		got, ok := h.strip(p)
+		if ok != wantOK || (ok && got != want.String()) {
+			t.Fatalf("file %q: ours %v %q, Debian's %v %q", conf, ok, got, wantOK, want.String())
+		}
+	})
 }

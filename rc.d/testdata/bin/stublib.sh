@@ -1,21 +1,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the recording stand-ins for the commands rc.d/wireguard runs.
-# Each appends its command line to RCD_LOG and answers from the files of
-# the scripted world in RCD_WORLD:
+# Shared by the recording stand-ins for the commands wg-quick and
+# rc.d/wireguard run.  Each appends its command line to RCD_LOG and answers
+# from the files of the scripted world in RCD_WORLD:
 #
 #	ifaces/<if>		the interface exists; "ifconfig <if>" prints it
+#	ifaces/<if>.addrs	its addresses, as "ifconfig -f inet:cidr" shows
+#	ifaces/<if>.wg		wg(8) lists it (if_wg or wgd runs it)
 #	ifaces/<if>.wgd		wgd runs it: gone once its socket is removed
-#	kld-loadable		kldload succeeds
+#	kld-loaded		if_wg is in the kernel
+#	kld-loadable		kldload can load if_wg
+#	jail			kldload fails as in a jail
 #	fail/<what>		makes a command fail (see each stand-in)
 #	route/<family>_<dest>	what "route -n get" prints, "/" in dest as "_"
-#	hosts/<name>		the address a name resolves to
-#	hosts-fail/<name>	how many lookups of the name fail first
+#	monitor			what "route -n monitor" prints
+#	resolv/<if>		what resolvconf holds for the interface
 #	wg/<if>.<field>		what "wg show <if> <field>" prints
+#	wg/<if>.showconf	what "wg showconf <if>" prints
 #	fibs			net.fibs (default 1)
 #	now			what "date +%s" prints
 #
-# RCD_RUNDIR is the rc script's wireguard_rundir.
+# RCD_RUNDIR stands for /var/run/wireguard.
 
 # rcd_log argument...: appends the command line, with the arguments that
 # are empty or hold blanks or quotes in single quotes.
