@@ -42,9 +42,13 @@ type kernelBackend struct {
 var _ Backend = (*kernelBackend)(nil)
 
 // Interfaces lists the members of interface group "wg" in the kernel's
-// order; no such group means no interfaces.
+// order; no such group means no interfaces. The kernel answers a buffer
+// that the group outgrew since the size query with EINVAL, without saying
+// how much it needs (if_getgroupmembers in sys/net/if.c), so the listing
+// asks again with a larger buffer, a bounded number of times.
 func (k *kernelBackend) Interfaces() ([]string, error) {
 	group, _ := ifName(wgGroup)
+	have := 0
 	for attempt := 0; attempt < maxGetAttempts; attempt++ {
 		n, err := k.ops.groupMembers(group, nil)
 		if errors.Is(err, syscall.ENOENT) {
@@ -56,9 +60,10 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		if n == 0 {
 			return nil, nil
 		}
-		buf := make([]byte, n+4*ifgReqSize)
-		n, err = k.ops.groupMembers(group, buf)
-		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EINVAL) && n > len(buf) {
+		buf := make([]byte, max(n+4*ifgReqSize, 2*have))
+		have = len(buf)
+		_, err = k.ops.groupMembers(group, buf)
+		if errors.Is(err, syscall.EINVAL) {
 			continue
 		}
 		if errors.Is(err, syscall.ENOENT) {
@@ -67,9 +72,9 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		if err != nil {
 			return nil, kernelErr("list", err)
 		}
-		return parseGroupMembers(buf[:min(n, len(buf))]), nil
+		return parseGroupMembers(buf), nil
 	}
-	return nil, &Errno{Op: "list", Errno: syscall.ENOSPC}
+	return nil, &Errno{Op: "list", Errno: syscall.EINVAL}
 }
 
 // Device reads the interface with SIOCGWG.

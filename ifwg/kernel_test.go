@@ -4,6 +4,7 @@ package ifwg
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"slices"
@@ -19,7 +20,10 @@ type fakeKernel struct {
 	name    string
 	dev     Device
 	members []string
-	noGroup bool
+	// joinAfterSize join the group right after the next size query, as
+	// interfaces created between wg(8)'s two ioctls do.
+	joinAfterSize []string
+	noGroup       bool
 	// growOnce adds a peer between the next size query and read, so the
 	// read fails with ENOSPC once.
 	growOnce bool
@@ -123,21 +127,42 @@ func applyFake(d *Device, cfg *Config, oldKernel bool) {
 	}
 }
 
+// groupMembers answers SIOCGIFGMEMB as if_getgroupmembers in
+// sys/net/if.c does. A zero length asks for the size:
+//
+//	if (ifgr->ifgr_len == 0) {
+//		CK_STAILQ_FOREACH(ifgm, &ifg->ifg_members, ifgm_next)
+//			ifgr->ifgr_len += sizeof(ifgrq);
+//
+// otherwise the members are copied out one by one, and a buffer too small
+// for the next one fails with EINVAL after the ones that fit, leaving
+// ifgr_len as the caller set it:
+//
+//	if (len < sizeof(ifgrq)) {
+//		IFNET_RUNLOCK();
+//		return (EINVAL);
+//
+// On success ifgr_len is left as the caller set it, too.
 func (f *fakeKernel) groupMembers(group [ifNameSize]byte, buf []byte) (int, error) {
+	f.calls = append(f.calls, "members")
 	if f.noGroup {
 		return 0, syscall.ENOENT
 	}
-	need := len(f.members) * ifgReqSize
-	if buf == nil {
-		return need, nil
-	}
-	if len(buf) < need {
-		return need, syscall.EINVAL
+	if len(buf) == 0 {
+		n := len(f.members) * ifgReqSize
+		f.members = append(f.members, f.joinAfterSize...)
+		f.joinAfterSize = nil
+		return n, nil
 	}
 	for i, m := range f.members {
-		copy(buf[i*ifgReqSize:], m)
+		if len(buf)-i*ifgReqSize < ifgReqSize {
+			return len(buf), syscall.EINVAL
+		}
+		var req [ifgReqSize]byte
+		copy(req[:ifgReqSize-1], m)
+		copy(buf[i*ifgReqSize:], req[:])
 	}
-	return need, nil
+	return len(buf), nil
 }
 
 func testPeerKey(b byte) Key { return Key{b, 31: b} }
@@ -222,6 +247,53 @@ func TestKernelInterfaces(t *testing.T) {
 	if got, err := k.Interfaces(); err != nil || len(got) != 0 {
 		t.Fatalf("no group: Interfaces() = %q, %v", got, err)
 	}
+}
+
+// TestKernelInterfacesGroupGrows pins the retry of the listing: the kernel
+// answers a buffer that the group outgrew since the size query with EINVAL
+// and does not say how much it needs (see fakeKernel.groupMembers), so the
+// backend asks again with a larger buffer.
+func TestKernelInterfacesGroupGrows(t *testing.T) {
+	var joined []string
+	for i := range 9 {
+		joined = append(joined, fmt.Sprintf("wg%d", i+1))
+	}
+	f := &fakeKernel{members: []string{"wg0"}, joinAfterSize: joined}
+	got, err := (&kernelBackend{ops: f}).Interfaces()
+	if err != nil {
+		t.Fatalf("Interfaces() = %v (calls %v)", err, f.calls)
+	}
+	if want := append([]string{"wg0"}, joined...); !slices.Equal(got, want) {
+		t.Fatalf("Interfaces() = %q, want %q", got, want)
+	}
+}
+
+// TestKernelInterfacesGivesUp checks that a group that outgrows every
+// buffer ends the listing after a bounded number of attempts.
+func TestKernelInterfacesGivesUp(t *testing.T) {
+	ops := &growingGroup{}
+	_, err := (&kernelBackend{ops: ops}).Interfaces()
+	if !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("Interfaces() = %v, want EINVAL", err)
+	}
+	if ops.calls != 2*maxGetAttempts {
+		t.Fatalf("%d ioctls, want %d", ops.calls, 2*maxGetAttempts)
+	}
+}
+
+// growingGroup is a kernelOps whose group has always grown past the
+// buffer by the time it is read.
+type growingGroup struct {
+	fakeKernel
+	calls int
+}
+
+func (g *growingGroup) groupMembers(group [ifNameSize]byte, buf []byte) (int, error) {
+	g.calls++
+	if len(buf) == 0 {
+		return g.calls * ifgReqSize, nil
+	}
+	return len(buf), syscall.EINVAL
 }
 
 func TestKernelUpdateOnly(t *testing.T) {
