@@ -361,3 +361,51 @@ func TestKernelAllowedIPRemovalOldKernel(t *testing.T) {
 		t.Errorf("other peer's allowed IPs = %v, want [%v] back", got, pfxC)
 	}
 }
+
+// TestKernelAllowedIPRemovedAndReadded pins that the removal check looks
+// at what the request as a whole asks for: a prefix removed and added
+// again in the same request (`-10.0.0.0/24,+10.0.0.0/24`, or two [Peer]
+// sections of one key) must stay, on kernels with and without allowed-IP
+// removal alike.
+func TestKernelAllowedIPRemovedAndReadded(t *testing.T) {
+	p := testPeerKey(1)
+	requests := map[string][]PeerConfig{
+		"one peer entry": {{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}, {Prefix: pfxA}}}},
+		"two peer entries": {
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: netip.MustParsePrefix("10.0.0.9/24")}}},
+		},
+	}
+	for name, peers := range requests {
+		for _, old := range []bool{false, true} {
+			f := &fakeKernel{name: "wg0", oldKernel: old, dev: Device{Peers: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB, pfxA}}}}}
+			err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: peers})
+			if err != nil {
+				t.Errorf("%s, old kernel %v: ConfigureDevice() = %v", name, old, err)
+			}
+			if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxA, pfxB}) {
+				t.Errorf("%s, old kernel %v: allowed IPs = %v, want [%v %v]", name, old, got, pfxA, pfxB)
+			}
+			if len(f.sets) != 1 {
+				t.Errorf("%s, old kernel %v: %d SETs, want 1", name, old, len(f.sets))
+			}
+		}
+	}
+}
+
+// TestKernelAllowedIPAddedThenRemoved is the other order: the request's
+// last word on the prefix is removal, which an old kernel ignores.
+func TestKernelAllowedIPAddedThenRemoved(t *testing.T) {
+	p := testPeerKey(1)
+	f := &fakeKernel{name: "wg0", oldKernel: true, dev: Device{Peers: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB}}}}}
+	err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: []PeerConfig{
+		{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA}}},
+		{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+	}})
+	if !errors.Is(err, ErrAllowedIPRemoval) {
+		t.Fatalf("ConfigureDevice() = %v, want ErrAllowedIPRemoval", err)
+	}
+	if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxB}) {
+		t.Errorf("allowed IPs = %v, want [%v]", got, pfxB)
+	}
+}
