@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/netip"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/nvlist"
@@ -223,39 +222,23 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 	return pc, nil
 }
 
-// decodeSetAllowedIP returns the element's allowed IP, false when the
-// kernel skips the element, or the kernel's error.
+// decodeSetAllowedIP returns the element's allowed IP, not masked, false
+// when the kernel skips the element, or the kernel's error: flags other
+// than remove are EOPNOTSUPP, checked before the address, which
+// allowedIPPrefix reads.
 func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
-	cidr, ok := l.Number(NVCIDR)
-	if !ok {
+	if _, ok := l.Number(NVCIDR); !ok {
 		return AllowedIP{}, false, nil
 	}
 	flags, _ := l.Number(NVFlags)
 	if flags&^AllowedIPValidFlags != 0 {
 		return AllowedIP{}, false, SetErrorf(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
 	}
-	var addr netip.Addr
-	var maxBits uint64
-	if b, ok := l.Binary(NVIPv4); ok {
-		if len(b) != 4 {
-			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv4 of %d bytes", len(b))
-		}
-		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
-	} else if b, ok := l.Binary(NVIPv6); ok {
-		if len(b) != 16 {
-			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv6 of %d bytes", len(b))
-		}
-		addr, maxBits = netip.AddrFrom16([16]byte(b)), 128
-	} else {
-		return AllowedIP{}, false, nil
+	pfx, ok, err := allowedIPPrefix(l)
+	if err != nil {
+		return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "%v", err)
 	}
-	if cidr > maxBits {
-		return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "cidr %d too large for %v", cidr, addr)
-	}
-	return AllowedIP{
-		Prefix: netip.PrefixFrom(addr, int(cidr)),
-		Remove: flags&AllowedIPRemoveMe != 0,
-	}, true, nil
+	return AllowedIP{Prefix: pfx, Remove: flags&AllowedIPRemoveMe != 0}, ok, nil
 }
 
 // padSockaddr returns b extended with zero bytes to at least the size of a
