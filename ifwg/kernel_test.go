@@ -80,51 +80,10 @@ func (f *fakeKernel) set(buf []byte) (int, error) {
 		return 0, errnoOf(err)
 	}
 	f.sets = append(f.sets, cfg)
-	applyFake(&f.dev, cfg, f.oldKernel)
+	if err := applyRec(&f.dev, l, f.oldKernel); err != nil {
+		return 0, errnoOf(err)
+	}
 	return len(buf), nil
-}
-
-// applyFake applies cfg to d with the kernel's allowed-IP rules: masked
-// prefixes, moves between peers, newest first.
-func applyFake(d *Device, cfg *Config, oldKernel bool) {
-	if cfg.ReplacePeers {
-		d.Peers = nil
-	}
-	if cfg.ListenPort != nil {
-		d.ListenPort = *cfg.ListenPort
-	}
-	if cfg.FwMark != nil {
-		d.FwMark = *cfg.FwMark
-	}
-	for _, pc := range cfg.Peers {
-		i := slices.IndexFunc(d.Peers, func(p Peer) bool { return p.PublicKey == pc.PublicKey })
-		if pc.Remove {
-			if i >= 0 {
-				d.Peers = slices.Delete(d.Peers, i, i+1)
-			}
-			continue
-		}
-		if i < 0 {
-			d.Peers = append(d.Peers, Peer{PublicKey: pc.PublicKey})
-			i = len(d.Peers) - 1
-		}
-		if pc.ReplaceAllowedIPs {
-			d.Peers[i].AllowedIPs = nil
-		}
-		for _, a := range pc.AllowedIPs {
-			m := a.Prefix.Masked()
-			if a.Remove && !oldKernel {
-				p := &d.Peers[i]
-				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
-				continue
-			}
-			for j := range d.Peers {
-				p := &d.Peers[j]
-				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
-			}
-			d.Peers[i].AllowedIPs = append([]netip.Prefix{m}, d.Peers[i].AllowedIPs...)
-		}
-	}
 }
 
 // groupMembers answers SIOCGIFGMEMB as if_getgroupmembers in
