@@ -482,18 +482,18 @@ func parseUAPIReplyPrefix(s string) (netip.Prefix, error) {
 // an error matching ErrUAPIProtocol. Other keys are ignored.
 func ParseUAPISetReply(r io.Reader) error {
 	br := uapiBufReader(r)
-	var buf []byte
+	var long []byte
 	errno, found := int64(0), false
 	for {
-		line, err := readUAPILine(br, buf)
+		line, err := readUAPILineInPlace(br, &long)
 		if err != nil {
 			return uapiReplyReadErr(err)
 		}
-		buf = line[:0]
 		if len(line) == 0 {
 			break
 		}
-		key, value, ok := strings.Cut(string(line), "=")
+		// Nothing of the line is kept: it is looked at where it lies.
+		key, value, ok := strings.Cut(unsafe.String(unsafe.SliceData(line), len(line)), "=")
 		if !ok {
 			return uapiProtocolErr("set reply line without '='")
 		}
