@@ -43,11 +43,6 @@ type abi struct {
 	ptrSize int
 }
 
-var (
-	abiLP64  = abi{ptrSize: 8}
-	abiILP32 = abi{ptrSize: 4}
-)
-
 // align rounds n up to a multiple of the pointer size.
 func (a abi) align(n int) int {
 	return (n + a.ptrSize - 1) &^ (a.ptrSize - 1)
