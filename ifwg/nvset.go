@@ -137,23 +137,20 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 	if v, ok := l.Bool(NVReplacePeers); ok && v {
 		c.ReplacePeers = true
 	}
-	if v, ok := l.Number(NVListenPort); ok {
-		if v > math.MaxUint16 {
-			return nil, SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
-		}
+	v, ok, err := setNumber(l, NVListenPort, math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		c.ListenPort = Ptr(uint16(v))
 	}
-	if b, ok := l.Binary(NVPrivateKey); ok {
-		k, err := keyFrom(b, NVPrivateKey)
-		if err != nil {
-			return nil, err
-		}
-		c.PrivateKey = &k
+	if c.PrivateKey, err = setKey(l, NVPrivateKey); err != nil {
+		return nil, err
 	}
-	if v, ok := l.Number(NVUserCookie); ok {
-		if v > math.MaxUint32 {
-			return nil, SetErrorf(syscall.EINVAL, "user-cookie %d out of range", v)
-		}
+	if v, ok, err = setNumber(l, NVUserCookie, math.MaxUint32); err != nil {
+		return nil, err
+	}
+	if ok {
 		c.FwMark = Ptr(uint32(v))
 	}
 	if peers, ok := l.NVListArray(NVPeers); ok {
@@ -167,6 +164,30 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// setKey returns the key of a SET request under name, nil when there is
+// none.
+func setKey(l *nvlist.List, name string) (*Key, error) {
+	b, ok := l.Binary(name)
+	if !ok {
+		return nil, nil
+	}
+	k, err := keyFrom(b, name)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// setNumber returns the number of a SET request under name and whether
+// there is one; above max it is EINVAL.
+func setNumber(l *nvlist.List, name string, max uint64) (uint64, bool, error) {
+	v, ok := l.Number(name)
+	if ok && v > max {
+		return 0, false, SetErrorf(syscall.EINVAL, "%s %d out of range", name, v)
+	}
+	return v, ok, nil
 }
 
 func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
@@ -195,17 +216,14 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 		e, _ := UnmarshalSockaddr(padSockaddr(b))
 		pc.Endpoint = &e
 	}
-	if b, ok := l.Binary(NVPresharedKey); ok {
-		k, err := keyFrom(b, NVPresharedKey)
-		if err != nil {
-			return nil, err
-		}
-		pc.PresharedKey = &k
+	if pc.PresharedKey, err = setKey(l, NVPresharedKey); err != nil {
+		return nil, err
 	}
-	if v, ok := l.Number(NVKeepalive); ok {
-		if v > math.MaxUint16 {
-			return nil, SetErrorf(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
-		}
+	v, ok, err := setNumber(l, NVKeepalive, math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		pc.PersistentKeepalive = Ptr(uint16(v))
 	}
 	if aips, ok := l.NVListArray(NVAllowedIPs); ok {
