@@ -199,23 +199,17 @@ func wgPeerSet(peer SetPeerTarget, l *nvlist.List) error {
 	return nil
 }
 
-// wgAllowedIP applies one element of allowed-ips. An element without cidr,
-// or without ipv4 and ipv6, is skipped; ipv4 wins over ipv6; flags other
-// than remove are EOPNOTSUPP, checked before the address.
+// wgAllowedIP applies one element of allowed-ips, as decodeSetAllowedIP
+// reads it: an element without cidr, or without ipv4 and ipv6, is
+// skipped; ipv4 wins over ipv6; flags other than remove are EOPNOTSUPP,
+// checked before the address. The prefix is masked.
 func wgAllowedIP(peer SetPeerTarget, l *nvlist.List) error {
-	cidr, ok := l.Number(NVCIDR)
-	if !ok {
-		return nil
-	}
-	flags, _ := l.Number(NVFlags)
-	if flags&^AllowedIPValidFlags != 0 {
-		return SetErrorf(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
-	}
-	p, ok, err := allowedIPPrefix(l, cidr)
+	a, ok, err := decodeSetAllowedIP(l)
 	if err != nil || !ok {
 		return err
 	}
-	if flags&AllowedIPRemoveMe != 0 {
+	p := a.Prefix.Masked()
+	if a.Remove {
 		peer.RemoveAllowedIP(p)
 		return nil
 	}
@@ -223,26 +217,6 @@ func wgAllowedIP(peer SetPeerTarget, l *nvlist.List) error {
 		return WithErrno(err, syscall.ENOMEM, "failed to add allowed-ip")
 	}
 	return nil
-}
-
-// allowedIPPrefix returns the masked prefix of an allowed-ips element,
-// false when it has no address.
-func allowedIPPrefix(l *nvlist.List, cidr uint64) (netip.Prefix, bool, error) {
-	var addr netip.Addr
-	if b, ok := l.Binary(NVIPv4); ok {
-		if len(b) != 4 || cidr > 32 {
-			return netip.Prefix{}, false, SetErrorf(syscall.EINVAL, "ipv4 of %d bytes with cidr %d", len(b), cidr)
-		}
-		addr = netip.AddrFrom4([4]byte(b))
-	} else if b, ok := l.Binary(NVIPv6); ok {
-		if len(b) != 16 || cidr > 128 {
-			return netip.Prefix{}, false, SetErrorf(syscall.EINVAL, "ipv6 of %d bytes with cidr %d", len(b), cidr)
-		}
-		addr = netip.AddrFrom16([16]byte(b))
-	} else {
-		return netip.Prefix{}, false, nil
-	}
-	return netip.PrefixFrom(addr, int(cidr)).Masked(), true, nil
 }
 
 // sockaddrEndpoint returns the endpoint in a FreeBSD sockaddr of at most

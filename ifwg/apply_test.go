@@ -12,10 +12,15 @@ import (
 	"github.com/wgbsd/wgbsd/nvlist"
 )
 
-// recTarget is a SetTarget over a Device that records every call.
+// recTarget is a SetTarget over a Device that records every call. It
+// keeps allowed IPs as the kernel does (masked, newest first, moved from
+// any other peer on add); with oldKernel it adds a prefix sent for
+// removal, as kernels before allowed-IP removal do. The test fakes of the
+// kernel and of wgd apply their SET requests to it with ApplySet.
 type recTarget struct {
-	dev   Device
-	calls []string
+	dev       Device
+	oldKernel bool
+	calls     []string
 }
 
 type recPeer struct {
@@ -64,20 +69,49 @@ func (r *recTarget) CreatePeer(pub [32]byte) (SetPeerTarget, error) {
 	return &recPeer{r, pub}, nil
 }
 
-func (p *recPeer) peer() *Peer                   { return &p.t.dev.Peers[p.t.find(p.key)] }
-func (p *recPeer) SetEndpoint(ep netip.AddrPort) { p.t.rec("endpoint") }
-func (p *recPeer) SetPresharedKey(k [32]byte)    { p.t.rec("psk"); p.peer().PresharedKey = Ptr(Key(k)) }
+func (p *recPeer) peer() *Peer { return &p.t.dev.Peers[p.t.find(p.key)] }
+func (p *recPeer) SetEndpoint(ep netip.AddrPort) {
+	p.t.rec("endpoint")
+	e, _ := EndpointFromAddrPort(ep)
+	p.peer().Endpoint = e
+}
+func (p *recPeer) SetPresharedKey(k [32]byte) { p.t.rec("psk"); p.peer().PresharedKey = Ptr(Key(k)) }
 func (p *recPeer) SetPersistentKeepalive(s uint16) {
 	p.t.rec("keepalive")
 	p.peer().PersistentKeepalive = s
 }
-func (p *recPeer) RemoveAllowedIPs()                { p.t.rec("remove-aips"); p.peer().AllowedIPs = nil }
-func (p *recPeer) RemoveAllowedIP(pfx netip.Prefix) { p.t.rec("remove-aip") }
-func (p *recPeer) Destroy()                         { p.t.rec("destroy"); p.t.del(p.key) }
+func (p *recPeer) RemoveAllowedIPs() { p.t.rec("remove-aips"); p.peer().AllowedIPs = nil }
+func (p *recPeer) Destroy()          { p.t.rec("destroy"); p.t.del(p.key) }
+
+func (p *recPeer) RemoveAllowedIP(pfx netip.Prefix) {
+	p.t.rec("remove-aip")
+	if p.t.oldKernel {
+		p.add(pfx)
+		return
+	}
+	p.peer().AllowedIPs = slices.DeleteFunc(p.peer().AllowedIPs, func(q netip.Prefix) bool { return q == pfx })
+}
+
 func (p *recPeer) AddAllowedIP(pfx netip.Prefix) error {
 	p.t.rec("add-aip")
-	p.peer().AllowedIPs = append([]netip.Prefix{pfx.Masked()}, p.peer().AllowedIPs...)
+	p.add(pfx)
 	return nil
+}
+
+func (p *recPeer) add(pfx netip.Prefix) {
+	for i := range p.t.dev.Peers {
+		o := &p.t.dev.Peers[i]
+		o.AllowedIPs = slices.DeleteFunc(o.AllowedIPs, func(q netip.Prefix) bool { return q == pfx })
+	}
+	p.peer().AllowedIPs = append([]netip.Prefix{pfx}, p.peer().AllowedIPs...)
+}
+
+// applyRec applies the SET request l to d with ApplySet.
+func applyRec(d *Device, l *nvlist.List, oldKernel bool) error {
+	r := &recTarget{dev: *d, oldKernel: oldKernel}
+	err := ApplySet(r, l)
+	*d = r.dev
+	return err
 }
 
 // TestApplySetOrderAndNonAtomic checks the kernel's fixed order (whatever

@@ -32,17 +32,16 @@ func iowr(group byte, num byte, length int) uint32 {
 // ifNameSize is IFNAMSIZ: interface names are at most 15 bytes and a NUL.
 const ifNameSize = 16
 
+// MaxNameLen is the longest interface name, in bytes: IFNAMSIZ less the
+// terminating NUL. It holds for the kernel's interfaces and wgd's alike.
+const MaxNameLen = ifNameSize - 1
+
 // abi describes the C data model of a FreeBSD build: LP64 (amd64, arm64)
 // or ILP32 (i386, armv7). Only the pointer size matters for the structures
 // used here.
 type abi struct {
 	ptrSize int
 }
-
-var (
-	abiLP64  = abi{ptrSize: 8}
-	abiILP32 = abi{ptrSize: 4}
-)
 
 // align rounds n up to a multiple of the pointer size.
 func (a abi) align(n int) int {

@@ -9,6 +9,13 @@ import (
 	"unsafe"
 )
 
+// The two C data models of FreeBSD's platforms, for the numbers of the
+// builds other than this one.
+var (
+	abiLP64  = abi{ptrSize: 8}
+	abiILP32 = abi{ptrSize: 4}
+)
+
 func TestIoctlNumbers(t *testing.T) {
 	tests := []struct {
 		name string

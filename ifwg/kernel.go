@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/nvlist"
@@ -42,9 +43,13 @@ type kernelBackend struct {
 var _ Backend = (*kernelBackend)(nil)
 
 // Interfaces lists the members of interface group "wg" in the kernel's
-// order; no such group means no interfaces.
+// order; no such group means no interfaces. The kernel answers a buffer
+// that the group outgrew since the size query with EINVAL, without saying
+// how much it needs (if_getgroupmembers in sys/net/if.c), so the listing
+// asks again with a larger buffer, a bounded number of times.
 func (k *kernelBackend) Interfaces() ([]string, error) {
 	group, _ := ifName(wgGroup)
+	have := 0
 	for attempt := 0; attempt < maxGetAttempts; attempt++ {
 		n, err := k.ops.groupMembers(group, nil)
 		if errors.Is(err, syscall.ENOENT) {
@@ -56,9 +61,10 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		if n == 0 {
 			return nil, nil
 		}
-		buf := make([]byte, n+4*ifgReqSize)
-		n, err = k.ops.groupMembers(group, buf)
-		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EINVAL) && n > len(buf) {
+		buf := make([]byte, max(n+4*ifgReqSize, 2*have))
+		have = len(buf)
+		_, err = k.ops.groupMembers(group, buf)
+		if errors.Is(err, syscall.EINVAL) {
 			continue
 		}
 		if errors.Is(err, syscall.ENOENT) {
@@ -67,9 +73,9 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		if err != nil {
 			return nil, kernelErr("list", err)
 		}
-		return parseGroupMembers(buf[:min(n, len(buf))]), nil
+		return parseGroupMembers(buf), nil
 	}
-	return nil, &Errno{Op: "list", Errno: syscall.ENOSPC}
+	return nil, &Errno{Op: "list", Errno: syscall.EINVAL}
 }
 
 // Device reads the interface with SIOCGWG.
@@ -173,13 +179,13 @@ func hasUpdateOnly(cfg *Config) bool {
 	return false
 }
 
+// hasAllowedIPRemoval reports whether the request as a whole removes an
+// allowed IP from a peer: a prefix removed and added again stays.
 func hasAllowedIPRemoval(cfg *Config) bool {
-	for i := range cfg.Peers {
-		if cfg.Peers[i].Remove {
-			continue
-		}
-		for _, a := range cfg.Peers[i].AllowedIPs {
-			if a.Remove {
+	removed, _ := requestedRemovals(cfg)
+	for _, m := range removed {
+		for _, remove := range m {
+			if remove {
 				return true
 			}
 		}
@@ -216,29 +222,27 @@ func resolveUpdateOnly(cfg *Config, d *Device) *Config {
 }
 
 // removalRepair compares the state after a SET that removed allowed IPs
-// with the state before it. When a removed prefix is now held by the peer
-// it was removed from, the kernel ignored the removal flag and added it; the
-// returned Config takes such prefixes away again (replacing the peer's
+// with the state before it. When a prefix the request as a whole removed
+// from a peer (its last word on that prefix for that peer is removal) is
+// now held by that peer, the kernel ignored the removal flag and added it;
+// the returned Config takes such prefixes away again (replacing the peer's
 // allowed IPs, oldest first so the kernel's newest-first order is kept) and
 // gives prefixes that had moved from another peer back to it. It returns nil
 // when every removal took effect.
 func removalRepair(cfg *Config, before, after *Device) *Config {
+	removed, order := requestedRemovals(cfg)
 	wrong := map[Key]map[netip.Prefix]bool{}
-	var order []Key
-	for i := range cfg.Peers {
-		pc := &cfg.Peers[i]
-		if pc.Remove {
+	for _, key := range order {
+		p := findPeer(after, key)
+		if p == nil {
 			continue
 		}
-		p := findPeer(after, pc.PublicKey)
-		for _, a := range pc.AllowedIPs {
-			m := a.Prefix.Masked()
-			if a.Remove && p != nil && hasPrefix(p.AllowedIPs, m) {
-				if wrong[pc.PublicKey] == nil {
-					wrong[pc.PublicKey] = map[netip.Prefix]bool{}
-					order = append(order, pc.PublicKey)
+		for pfx, remove := range removed[key] {
+			if remove && hasPrefix(p.AllowedIPs, pfx) {
+				if wrong[key] == nil {
+					wrong[key] = map[netip.Prefix]bool{}
 				}
-				wrong[pc.PublicKey][m] = true
+				wrong[key][pfx] = true
 			}
 		}
 	}
@@ -248,6 +252,9 @@ func removalRepair(cfg *Config, before, after *Device) *Config {
 	repair := &Config{}
 	for _, key := range order {
 		bad := wrong[key]
+		if bad == nil {
+			continue
+		}
 		p := findPeer(after, key)
 		rc := PeerConfig{PublicKey: key, ReplaceAllowedIPs: true}
 		var moved []netip.Prefix
@@ -269,6 +276,34 @@ func removalRepair(cfg *Config, before, after *Device) *Config {
 		}
 	}
 	return repair
+}
+
+// requestedRemovals returns, for each peer cfg changes, the prefixes it
+// names with whether the request's last word on each is removal, and the
+// peers in the order of their first appearance. Removing a peer forgets
+// what came before for it.
+func requestedRemovals(cfg *Config) (map[Key]map[netip.Prefix]bool, []Key) {
+	last := map[Key]map[netip.Prefix]bool{}
+	var order []Key
+	for i := range cfg.Peers {
+		pc := &cfg.Peers[i]
+		if pc.Remove {
+			delete(last, pc.PublicKey)
+			continue
+		}
+		m := last[pc.PublicKey]
+		if m == nil {
+			m = map[netip.Prefix]bool{}
+			last[pc.PublicKey] = m
+			if !slices.Contains(order, pc.PublicKey) {
+				order = append(order, pc.PublicKey)
+			}
+		}
+		for _, a := range pc.AllowedIPs {
+			m[a.Prefix.Masked()] = a.Remove
+		}
+	}
+	return last, order
 }
 
 func findPeer(d *Device, key Key) *Peer {

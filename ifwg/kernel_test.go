@@ -4,6 +4,7 @@ package ifwg
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"slices"
@@ -19,7 +20,10 @@ type fakeKernel struct {
 	name    string
 	dev     Device
 	members []string
-	noGroup bool
+	// joinAfterSize join the group right after the next size query, as
+	// interfaces created between wg(8)'s two ioctls do.
+	joinAfterSize []string
+	noGroup       bool
 	// growOnce adds a peer between the next size query and read, so the
 	// read fails with ENOSPC once.
 	growOnce bool
@@ -76,68 +80,48 @@ func (f *fakeKernel) set(buf []byte) (int, error) {
 		return 0, errnoOf(err)
 	}
 	f.sets = append(f.sets, cfg)
-	applyFake(&f.dev, cfg, f.oldKernel)
+	if err := applyRec(&f.dev, l, f.oldKernel); err != nil {
+		return 0, errnoOf(err)
+	}
 	return len(buf), nil
 }
 
-// applyFake applies cfg to d with the kernel's allowed-IP rules: masked
-// prefixes, moves between peers, newest first.
-func applyFake(d *Device, cfg *Config, oldKernel bool) {
-	if cfg.ReplacePeers {
-		d.Peers = nil
-	}
-	if cfg.ListenPort != nil {
-		d.ListenPort = *cfg.ListenPort
-	}
-	if cfg.FwMark != nil {
-		d.FwMark = *cfg.FwMark
-	}
-	for _, pc := range cfg.Peers {
-		i := slices.IndexFunc(d.Peers, func(p Peer) bool { return p.PublicKey == pc.PublicKey })
-		if pc.Remove {
-			if i >= 0 {
-				d.Peers = slices.Delete(d.Peers, i, i+1)
-			}
-			continue
-		}
-		if i < 0 {
-			d.Peers = append(d.Peers, Peer{PublicKey: pc.PublicKey})
-			i = len(d.Peers) - 1
-		}
-		if pc.ReplaceAllowedIPs {
-			d.Peers[i].AllowedIPs = nil
-		}
-		for _, a := range pc.AllowedIPs {
-			m := a.Prefix.Masked()
-			if a.Remove && !oldKernel {
-				p := &d.Peers[i]
-				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
-				continue
-			}
-			for j := range d.Peers {
-				p := &d.Peers[j]
-				p.AllowedIPs = slices.DeleteFunc(p.AllowedIPs, func(q netip.Prefix) bool { return q == m })
-			}
-			d.Peers[i].AllowedIPs = append([]netip.Prefix{m}, d.Peers[i].AllowedIPs...)
-		}
-	}
-}
-
+// groupMembers answers SIOCGIFGMEMB as if_getgroupmembers in
+// sys/net/if.c does. A zero length asks for the size:
+//
+//	if (ifgr->ifgr_len == 0) {
+//		CK_STAILQ_FOREACH(ifgm, &ifg->ifg_members, ifgm_next)
+//			ifgr->ifgr_len += sizeof(ifgrq);
+//
+// otherwise the members are copied out one by one, and a buffer too small
+// for the next one fails with EINVAL after the ones that fit, leaving
+// ifgr_len as the caller set it:
+//
+//	if (len < sizeof(ifgrq)) {
+//		IFNET_RUNLOCK();
+//		return (EINVAL);
+//
+// On success ifgr_len is left as the caller set it, too.
 func (f *fakeKernel) groupMembers(group [ifNameSize]byte, buf []byte) (int, error) {
+	f.calls = append(f.calls, "members")
 	if f.noGroup {
 		return 0, syscall.ENOENT
 	}
-	need := len(f.members) * ifgReqSize
-	if buf == nil {
-		return need, nil
-	}
-	if len(buf) < need {
-		return need, syscall.EINVAL
+	if len(buf) == 0 {
+		n := len(f.members) * ifgReqSize
+		f.members = append(f.members, f.joinAfterSize...)
+		f.joinAfterSize = nil
+		return n, nil
 	}
 	for i, m := range f.members {
-		copy(buf[i*ifgReqSize:], m)
+		if len(buf)-i*ifgReqSize < ifgReqSize {
+			return len(buf), syscall.EINVAL
+		}
+		var req [ifgReqSize]byte
+		copy(req[:ifgReqSize-1], m)
+		copy(buf[i*ifgReqSize:], req[:])
 	}
-	return need, nil
+	return len(buf), nil
 }
 
 func testPeerKey(b byte) Key { return Key{b, 31: b} }
@@ -224,6 +208,53 @@ func TestKernelInterfaces(t *testing.T) {
 	}
 }
 
+// TestKernelInterfacesGroupGrows pins the retry of the listing: the kernel
+// answers a buffer that the group outgrew since the size query with EINVAL
+// and does not say how much it needs (see fakeKernel.groupMembers), so the
+// backend asks again with a larger buffer.
+func TestKernelInterfacesGroupGrows(t *testing.T) {
+	var joined []string
+	for i := range 9 {
+		joined = append(joined, fmt.Sprintf("wg%d", i+1))
+	}
+	f := &fakeKernel{members: []string{"wg0"}, joinAfterSize: joined}
+	got, err := (&kernelBackend{ops: f}).Interfaces()
+	if err != nil {
+		t.Fatalf("Interfaces() = %v (calls %v)", err, f.calls)
+	}
+	if want := append([]string{"wg0"}, joined...); !slices.Equal(got, want) {
+		t.Fatalf("Interfaces() = %q, want %q", got, want)
+	}
+}
+
+// TestKernelInterfacesGivesUp checks that a group that outgrows every
+// buffer ends the listing after a bounded number of attempts.
+func TestKernelInterfacesGivesUp(t *testing.T) {
+	ops := &growingGroup{}
+	_, err := (&kernelBackend{ops: ops}).Interfaces()
+	if !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("Interfaces() = %v, want EINVAL", err)
+	}
+	if ops.calls != 2*maxGetAttempts {
+		t.Fatalf("%d ioctls, want %d", ops.calls, 2*maxGetAttempts)
+	}
+}
+
+// growingGroup is a kernelOps whose group has always grown past the
+// buffer by the time it is read.
+type growingGroup struct {
+	fakeKernel
+	calls int
+}
+
+func (g *growingGroup) groupMembers(group [ifNameSize]byte, buf []byte) (int, error) {
+	g.calls++
+	if len(buf) == 0 {
+		return g.calls * ifgReqSize, nil
+	}
+	return len(buf), syscall.EINVAL
+}
+
 func TestKernelUpdateOnly(t *testing.T) {
 	f := &fakeKernel{name: "wg0", dev: Device{Peers: []Peer{{PublicKey: testPeerKey(1)}}}}
 	k := &kernelBackend{ops: f}
@@ -287,5 +318,54 @@ func TestKernelAllowedIPRemovalOldKernel(t *testing.T) {
 	}
 	if got := f.dev.Peers[1].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxC}) {
 		t.Errorf("other peer's allowed IPs = %v, want [%v] back", got, pfxC)
+	}
+}
+
+// TestKernelAllowedIPRemovedAndReadded pins that the removal check looks
+// at what the request as a whole asks for: a prefix removed and added
+// again in the same request (`-10.0.0.0/24,+10.0.0.0/24`, or two [Peer]
+// sections of one key) must stay, on kernels with and without allowed-IP
+// removal alike.
+func TestKernelAllowedIPRemovedAndReadded(t *testing.T) {
+	p := testPeerKey(1)
+	requests := map[string][]PeerConfig{
+		"one peer entry": {{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}, {Prefix: pfxA}}}},
+		"two peer entries": {
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: netip.MustParsePrefix("10.0.0.9/24")}}},
+		},
+	}
+	for name, peers := range requests {
+		for _, old := range []bool{false, true} {
+			f := &fakeKernel{name: "wg0", oldKernel: old, dev: Device{Peers: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB, pfxA}}}}}
+			err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: peers})
+			if err != nil {
+				t.Errorf("%s, old kernel %v: ConfigureDevice() = %v", name, old, err)
+			}
+			if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxA, pfxB}) {
+				t.Errorf("%s, old kernel %v: allowed IPs = %v, want [%v %v]", name, old, got, pfxA, pfxB)
+			}
+			// Nothing is removed, so nothing is read back either.
+			if !slices.Equal(f.calls, []string{"set"}) {
+				t.Errorf("%s, old kernel %v: calls %v, want one SET", name, old, f.calls)
+			}
+		}
+	}
+}
+
+// TestKernelAllowedIPAddedThenRemoved is the other order: the request's
+// last word on the prefix is removal, which an old kernel ignores.
+func TestKernelAllowedIPAddedThenRemoved(t *testing.T) {
+	p := testPeerKey(1)
+	f := &fakeKernel{name: "wg0", oldKernel: true, dev: Device{Peers: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB}}}}}
+	err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: []PeerConfig{
+		{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA}}},
+		{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+	}})
+	if !errors.Is(err, ErrAllowedIPRemoval) {
+		t.Fatalf("ConfigureDevice() = %v, want ErrAllowedIPRemoval", err)
+	}
+	if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxB}) {
+		t.Errorf("allowed IPs = %v, want [%v]", got, pfxB)
 	}
 }

@@ -15,8 +15,8 @@ import (
 // KeyLen is the length in bytes of a WireGuard key.
 const KeyLen = 32
 
-// keyTextLen is the length of a key's base64 text: 43 characters and "=".
-const keyTextLen = 44
+// KeyTextLen is the length of a key's base64 text: 43 characters and "=".
+const KeyTextLen = 44
 
 // Key is a WireGuard key: a Curve25519 private or public key, or a
 // preshared key.
@@ -33,7 +33,7 @@ var ErrKeyFormat = errors.New("key is not the correct length or format")
 // key's value.
 func ParseKey(s string) (Key, error) {
 	var k Key
-	if len(s) != keyTextLen || s[keyTextLen-1] != '=' {
+	if len(s) != KeyTextLen || s[KeyTextLen-1] != '=' {
 		return Key{}, ErrKeyFormat
 	}
 	bad := 0
@@ -77,7 +77,7 @@ func decode6(ch byte) int {
 // String returns the key's base64 text, as wg(8) prints it.
 func (k Key) String() string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var out [keyTextLen]byte
+	var out [KeyTextLen]byte
 	for i := 0; i < 10; i++ {
 		v := uint(k[i*3])<<16 | uint(k[i*3+1])<<8 | uint(k[i*3+2])
 		out[i*4] = alphabet[v>>18&63]

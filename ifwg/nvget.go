@@ -163,7 +163,7 @@ func decodeGetPeer(l *nvlist.List) (Peer, error) {
 		return p, nil
 	}
 	for j, al := range aips {
-		pfx, ok, err := decodeGetAllowedIP(al)
+		pfx, ok, err := allowedIPPrefix(al)
 		if err != nil {
 			return Peer{}, fmt.Errorf("allowed-ip %d: %w", j, err)
 		}
@@ -174,7 +174,12 @@ func decodeGetPeer(l *nvlist.List) (Peer, error) {
 	return p, nil
 }
 
-func decodeGetAllowedIP(l *nvlist.List) (netip.Prefix, bool, error) {
+// allowedIPPrefix returns the prefix of one allowed-ips element as if_wg
+// reads it, not masked: cidr with ipv4, or with ipv6 when there is no
+// ipv4. It returns false for an element without cidr or without either
+// address, which the kernel skips, and an error for an address of the
+// wrong length or a cidr longer than the address.
+func allowedIPPrefix(l *nvlist.List) (netip.Prefix, bool, error) {
 	cidr, ok := l.Number(NVCIDR)
 	if !ok {
 		return netip.Prefix{}, false, nil

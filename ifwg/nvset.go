@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/netip"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/nvlist"
@@ -138,23 +137,20 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 	if v, ok := l.Bool(NVReplacePeers); ok && v {
 		c.ReplacePeers = true
 	}
-	if v, ok := l.Number(NVListenPort); ok {
-		if v > math.MaxUint16 {
-			return nil, SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
-		}
+	v, ok, err := setNumber(l, NVListenPort, math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		c.ListenPort = Ptr(uint16(v))
 	}
-	if b, ok := l.Binary(NVPrivateKey); ok {
-		k, err := keyFrom(b, NVPrivateKey)
-		if err != nil {
-			return nil, err
-		}
-		c.PrivateKey = &k
+	if c.PrivateKey, err = setKey(l, NVPrivateKey); err != nil {
+		return nil, err
 	}
-	if v, ok := l.Number(NVUserCookie); ok {
-		if v > math.MaxUint32 {
-			return nil, SetErrorf(syscall.EINVAL, "user-cookie %d out of range", v)
-		}
+	if v, ok, err = setNumber(l, NVUserCookie, math.MaxUint32); err != nil {
+		return nil, err
+	}
+	if ok {
 		c.FwMark = Ptr(uint32(v))
 	}
 	if peers, ok := l.NVListArray(NVPeers); ok {
@@ -168,6 +164,30 @@ func DecodeSet(l *nvlist.List) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// setKey returns the key of a SET request under name, nil when there is
+// none.
+func setKey(l *nvlist.List, name string) (*Key, error) {
+	b, ok := l.Binary(name)
+	if !ok {
+		return nil, nil
+	}
+	k, err := keyFrom(b, name)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// setNumber returns the number of a SET request under name and whether
+// there is one; above max it is EINVAL.
+func setNumber(l *nvlist.List, name string, max uint64) (uint64, bool, error) {
+	v, ok := l.Number(name)
+	if ok && v > max {
+		return 0, false, SetErrorf(syscall.EINVAL, "%s %d out of range", name, v)
+	}
+	return v, ok, nil
 }
 
 func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
@@ -196,17 +216,14 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 		e, _ := UnmarshalSockaddr(padSockaddr(b))
 		pc.Endpoint = &e
 	}
-	if b, ok := l.Binary(NVPresharedKey); ok {
-		k, err := keyFrom(b, NVPresharedKey)
-		if err != nil {
-			return nil, err
-		}
-		pc.PresharedKey = &k
+	if pc.PresharedKey, err = setKey(l, NVPresharedKey); err != nil {
+		return nil, err
 	}
-	if v, ok := l.Number(NVKeepalive); ok {
-		if v > math.MaxUint16 {
-			return nil, SetErrorf(syscall.EINVAL, "persistent-keepalive-interval %d out of range", v)
-		}
+	v, ok, err := setNumber(l, NVKeepalive, math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		pc.PersistentKeepalive = Ptr(uint16(v))
 	}
 	if aips, ok := l.NVListArray(NVAllowedIPs); ok {
@@ -223,39 +240,23 @@ func decodeSetPeer(l *nvlist.List) (*PeerConfig, error) {
 	return pc, nil
 }
 
-// decodeSetAllowedIP returns the element's allowed IP, false when the
-// kernel skips the element, or the kernel's error.
+// decodeSetAllowedIP returns the element's allowed IP, not masked, false
+// when the kernel skips the element, or the kernel's error: flags other
+// than remove are EOPNOTSUPP, checked before the address, which
+// allowedIPPrefix reads.
 func decodeSetAllowedIP(l *nvlist.List) (AllowedIP, bool, error) {
-	cidr, ok := l.Number(NVCIDR)
-	if !ok {
+	if _, ok := l.Number(NVCIDR); !ok {
 		return AllowedIP{}, false, nil
 	}
 	flags, _ := l.Number(NVFlags)
 	if flags&^AllowedIPValidFlags != 0 {
 		return AllowedIP{}, false, SetErrorf(syscall.EOPNOTSUPP, "allowed-ip flags %#x", flags)
 	}
-	var addr netip.Addr
-	var maxBits uint64
-	if b, ok := l.Binary(NVIPv4); ok {
-		if len(b) != 4 {
-			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv4 of %d bytes", len(b))
-		}
-		addr, maxBits = netip.AddrFrom4([4]byte(b)), 32
-	} else if b, ok := l.Binary(NVIPv6); ok {
-		if len(b) != 16 {
-			return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "ipv6 of %d bytes", len(b))
-		}
-		addr, maxBits = netip.AddrFrom16([16]byte(b)), 128
-	} else {
-		return AllowedIP{}, false, nil
+	pfx, ok, err := allowedIPPrefix(l)
+	if err != nil {
+		return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "%v", err)
 	}
-	if cidr > maxBits {
-		return AllowedIP{}, false, SetErrorf(syscall.EINVAL, "cidr %d too large for %v", cidr, addr)
-	}
-	return AllowedIP{
-		Prefix: netip.PrefixFrom(addr, int(cidr)),
-		Remove: flags&AllowedIPRemoveMe != 0,
-	}, true, nil
+	return AllowedIP{Prefix: pfx, Remove: flags&AllowedIPRemoveMe != 0}, ok, nil
 }
 
 // padSockaddr returns b extended with zero bytes to at least the size of a

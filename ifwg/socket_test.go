@@ -91,12 +91,13 @@ func (d *nvlistDaemon) serve(cmd uint32, payload []byte) (syscall.Errno, []byte)
 		if err != nil {
 			return syscall.EBADMSG, nil
 		}
-		cfg, err := DecodeSet(l)
-		if err != nil {
+		if _, err := DecodeSet(l); err != nil {
 			return errnoOf(err), nil
 		}
 		d.sets++
-		applyFake(&d.dev, cfg, false)
+		if err := applyRec(&d.dev, l, false); err != nil {
+			return errnoOf(err), nil
+		}
 		return 0, nil
 	}
 	return syscall.ENOTTY, nil

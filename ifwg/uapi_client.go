@@ -111,10 +111,11 @@ func appendUAPISetPeer(b []byte, p *PeerConfig) ([]byte, error) {
 // derived from private_key whenever that line is present, even an all-zero
 // one, which wg(8) shows as a key too. A preshared_key line gives a
 // pointer to the key, the zero key meaning the peer has none; a reply
-// without the line leaves PresharedKey nil. Endpoints are numeric,
-// "[v6%zone]:port" or "host:port" split at the last colon; a zone is an
-// interface index or an existing interface's name. Unlike wg(8), which
-// resolves host names, ParseUAPIGetReply refuses them. An allowed_ip must
+// without the line leaves PresharedKey nil. Endpoints are "[host]:port" or
+// "host:port" split at the last colon; a numeric IPv6 host may carry a
+// zone, an interface index or an existing interface's name. Other hosts
+// and ports are resolved by UAPIEndpointResolver, as wg(8) resolves them;
+// without one they are refused. An allowed_ip must
 // carry its prefix length. The Device's Name is left empty.
 func ParseUAPIGetReply(r io.Reader) (*Device, error) {
 	br := uapiBufReader(r)
@@ -342,6 +343,9 @@ func parseUAPIPeerLine(p *Peer, key, value string) error {
 	switch key {
 	case uapiEndpoint:
 		p.Endpoint, err = parseUAPIReplyEndpoint(value)
+		if errors.Is(err, syscall.ENETUNREACH) {
+			return err
+		}
 	case uapiProtocolVersion:
 		// wg(8) does not read it, so a value it would not parse is
 		// ignored rather than refused.
@@ -389,9 +393,21 @@ func parseUAPIPeerNumber(p *Peer, key, value string) error {
 	return nil
 }
 
+// UAPIEndpointResolver, when set, resolves the endpoint of a get reply
+// whose host is not a numeric address or whose port is not a decimal
+// number, as wg(8) resolves every such endpoint with getaddrinfo(3) for
+// UDP, taking the first address. It is given the host (without brackets)
+// and the port as the reply splits them. When it is nil, as it is unless a
+// program sets it, ParseUAPIGetReply refuses such an endpoint as a
+// protocol error and never looks a name up. Set it before the first
+// request; it is read without locking.
+var UAPIEndpointResolver func(host, port string) (Endpoint, error)
+
 // parseUAPIReplyEndpoint parses an endpoint as wg(8) splits it: "[host]"
-// followed by ":port", or host and port split at the last colon. The host
-// must be a numeric address; an IPv6 one may carry a zone.
+// followed by ":port", or host and port split at the last colon, neither
+// empty. A numeric address (an IPv6 one may carry a zone) with a decimal
+// port is taken as it is; anything else goes to UAPIEndpointResolver, a
+// failure of which gives an *Errno with ENETUNREACH.
 func parseUAPIReplyEndpoint(s string) (Endpoint, error) {
 	var host, port string
 	if rest, ok := strings.CutPrefix(s, "["); ok {
@@ -409,15 +425,29 @@ func parseUAPIReplyEndpoint(s string) (Endpoint, error) {
 		}
 		host, port = s[:i], s[i+1:]
 	}
-	n, ok := parseUAPIUint(port, math.MaxUint16)
-	if !ok {
-		return Endpoint{}, errors.New("invalid port")
+	if port == "" {
+		return Endpoint{}, errors.New("no port")
 	}
+	n, portOK := parseUAPIUint(port, math.MaxUint16)
 	a, err := netip.ParseAddr(host)
-	if err != nil {
+	if err == nil && portOK {
+		if ep, err := uapiEndpointOf(a, uint16(n)); err == nil || UAPIEndpointResolver == nil {
+			return ep, err
+		}
+	}
+	if UAPIEndpointResolver == nil {
+		if !portOK {
+			return Endpoint{}, errors.New("invalid port")
+		}
 		return Endpoint{}, err
 	}
-	return uapiEndpointOf(a, uint16(n))
+	// The parser's text lies in its read buffer: the resolver gets copies.
+	ep, err := UAPIEndpointResolver(strings.Clone(host), strings.Clone(port))
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("failed to resolve endpoint %q: %v: %w", uapiClip(s), err,
+			&Errno{Op: "get", Errno: syscall.ENETUNREACH})
+	}
+	return ep, nil
 }
 
 // parseUAPIReplyPrefix parses an allowed IP of a get reply: an address
@@ -452,18 +482,18 @@ func parseUAPIReplyPrefix(s string) (netip.Prefix, error) {
 // an error matching ErrUAPIProtocol. Other keys are ignored.
 func ParseUAPISetReply(r io.Reader) error {
 	br := uapiBufReader(r)
-	var buf []byte
+	var long []byte
 	errno, found := int64(0), false
 	for {
-		line, err := readUAPILine(br, buf)
+		line, err := readUAPILineInPlace(br, &long)
 		if err != nil {
 			return uapiReplyReadErr(err)
 		}
-		buf = line[:0]
 		if len(line) == 0 {
 			break
 		}
-		key, value, ok := strings.Cut(string(line), "=")
+		// Nothing of the line is kept: it is looked at where it lies.
+		key, value, ok := strings.Cut(unsafe.String(unsafe.SliceData(line), len(line)), "=")
 		if !ok {
 			return uapiProtocolErr("set reply line without '='")
 		}

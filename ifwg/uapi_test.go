@@ -503,3 +503,52 @@ func TestServeUAPIHandlerErrors(t *testing.T) {
 		t.Errorf("wrote %q, returned %v; want %q", out, err, want)
 	}
 }
+
+// TestParseUAPIGetReplyResolvesNames checks that an endpoint whose host is
+// not a numeric address, or whose port is not a number, goes to
+// UAPIEndpointResolver when one is set, as wg(8) hands every get reply
+// endpoint to getaddrinfo(3) (ipc-uapi.h), and that a name that does not
+// resolve fails the reply with ENETUNREACH, the errno wg(8) means to
+// report then.
+func TestParseUAPIGetReplyResolvesNames(t *testing.T) {
+	var asked []string
+	defer func(old func(string, string) (Endpoint, error)) { UAPIEndpointResolver = old }(UAPIEndpointResolver)
+	UAPIEndpointResolver = func(host, port string) (Endpoint, error) {
+		asked = append(asked, host+" "+port)
+		if host != "localhost" {
+			return Endpoint{}, errors.New("no such host")
+		}
+		p := uint16(51820)
+		if port == "domain" {
+			p = 53
+		}
+		return Endpoint{Addr: netip.MustParseAddr("127.0.0.1"), Port: p}, nil
+	}
+	for _, tc := range []struct {
+		endpoint, want string
+	}{
+		{"localhost:51820", "127.0.0.1:51820"},
+		{"[localhost]:51820", "127.0.0.1:51820"},
+		{"localhost:domain", "127.0.0.1:53"},
+		{"192.0.2.1:7", "192.0.2.1:7"},
+	} {
+		asked = nil
+		d, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=" + tc.endpoint + "\nerrno=0\n\n"))
+		if err != nil {
+			t.Errorf("%s: %v", tc.endpoint, err)
+			continue
+		}
+		if got := d.Peers[0].Endpoint.String(); got != tc.want {
+			t.Errorf("%s: endpoint %s, want %s", tc.endpoint, got, tc.want)
+		}
+		if numeric := tc.endpoint == tc.want; numeric != (len(asked) == 0) {
+			t.Errorf("%s: resolver asked %q", tc.endpoint, asked)
+		}
+	}
+	_, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=nosuch:5\nerrno=0\n\n"))
+	uapiWantErr{op: "get", errno: syscall.ENETUNREACH}.check(t, err)
+	for _, bad := range []string{"localhost:", "[localhost]", "[localhost]:", "localhost"} {
+		_, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=" + bad + "\nerrno=0\n\n"))
+		uapiWantErr{protocol: true}.check(t, err)
+	}
+}

@@ -350,3 +350,26 @@ type errReader struct{}
 
 // Read fails with EISDIR's kind of error.
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("read failed") }
+
+// TestReplyEndpoint checks the resolution of a UAPI get reply's endpoint:
+// one attempt (no retry, no message, even for a temporary failure), the
+// first address of a name, a service name as port, and the failure text.
+func TestReplyEndpoint(t *testing.T) {
+	tr := newTestResolver(nil)
+	for in, want := range map[string]string{"localhost 51820": "127.0.0.1:51820", "127.1 7": "127.0.0.1:7"} {
+		host, port, _ := strings.Cut(in, " ")
+		ep, err := tr.replyEndpoint(host, port)
+		if err != nil || ep.String() != want {
+			t.Errorf("replyEndpoint(%q, %q) = %v, %v; want %s", host, port, ep, err, want)
+		}
+	}
+	if _, err := tr.replyEndpoint("tempfail", "1"); err == nil || err.Error() != eaiAgain.String() {
+		t.Errorf("temporary failure: %v", err)
+	}
+	if _, err := tr.replyEndpoint("localhost", "no-such-service"); err == nil || err.Error() != eaiService.String() {
+		t.Errorf("unknown service: %v", err)
+	}
+	if len(tr.sleeps) != 0 || tr.warn.Len() != 0 {
+		t.Errorf("retried: sleeps %v, messages %q", tr.sleeps, tr.warn.String())
+	}
+}

@@ -108,9 +108,14 @@ func (s *fakeServer) Requests() []string {
 	return append([]string(nil), s.requests...)
 }
 
-// SetDevice replaces the device that get answers describe.
+// SetDevice replaces the device that get answers describe, in
+// wireguard-go's format (ifwg.MarshalUAPIGetReply); a nil dev is an
+// interface with nothing set.
 func (s *fakeServer) SetDevice(dev *ifwg.Device) {
-	reply := renderUAPIDevice(dev) + "errno=0\n\n"
+	if dev == nil {
+		dev = &ifwg.Device{}
+	}
+	reply := string(ifwg.MarshalUAPIGetReply(dev))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reply = reply
@@ -238,49 +243,6 @@ func (s *fakeServer) recordSet(req string) []byte {
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, req)
 	return []byte("errno=" + strconv.Itoa(s.setErrno) + "\n\n")
-}
-
-// renderUAPIDevice writes dev as wireguard-go answers a get, without the
-// errno line: the private key, port and fwmark when set, then per peer its
-// public and preshared keys (zero when none), protocol_version=1, the
-// endpoint when set, the handshake time, tx before rx, the keepalive and
-// the allowed IPs. A nil dev is an interface with nothing set.
-func renderUAPIDevice(dev *ifwg.Device) string {
-	var b strings.Builder
-	if dev == nil {
-		return ""
-	}
-	if dev.PrivateKey != nil && !dev.PrivateKey.IsZero() {
-		fmt.Fprintf(&b, "private_key=%s\n", dev.PrivateKey.Hex())
-	}
-	if dev.ListenPort != 0 {
-		fmt.Fprintf(&b, "listen_port=%d\n", dev.ListenPort)
-	}
-	if dev.FwMark != 0 {
-		fmt.Fprintf(&b, "fwmark=%d\n", dev.FwMark)
-	}
-	for i := range dev.Peers {
-		renderUAPIPeer(&b, &dev.Peers[i])
-	}
-	return b.String()
-}
-
-// renderUAPIPeer writes one peer of a get reply.
-func renderUAPIPeer(b *strings.Builder, p *ifwg.Peer) {
-	var psk ifwg.Key
-	if p.PresharedKey != nil {
-		psk = *p.PresharedKey
-	}
-	fmt.Fprintf(b, "public_key=%s\npreshared_key=%s\nprotocol_version=1\n", p.PublicKey.Hex(), psk.Hex())
-	if p.Endpoint.IsValid() {
-		fmt.Fprintf(b, "endpoint=%s\n", p.Endpoint.AddrPort())
-	}
-	fmt.Fprintf(b, "last_handshake_time_sec=%d\nlast_handshake_time_nsec=%d\n", p.LastHandshake.Sec, p.LastHandshake.Nsec)
-	fmt.Fprintf(b, "tx_bytes=%d\nrx_bytes=%d\n", p.TxBytes, p.RxBytes)
-	fmt.Fprintf(b, "persistent_keepalive_interval=%d\n", p.PersistentKeepalive)
-	for _, a := range p.AllowedIPs {
-		fmt.Fprintf(b, "allowed_ip=%s\n", a)
-	}
 }
 
 // staleSocket creates /var/run/wireguard/<unique>.sock with nobody

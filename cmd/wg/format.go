@@ -28,11 +28,11 @@ const (
 // noneText stands for a missing key, endpoint or allowed-IP list.
 const noneText = "(none)"
 
-// truncIfName returns name cut to ifNameMax bytes, as wg(8) copies an
+// truncIfName returns name cut to ifwg.MaxNameLen bytes, as wg(8) copies an
 // interface name into its fixed-size buffer.
 func truncIfName(name string) string {
-	if len(name) > ifNameMax {
-		return name[:ifNameMax]
+	if len(name) > ifwg.MaxNameLen {
+		return name[:ifwg.MaxNameLen]
 	}
 	return name
 }

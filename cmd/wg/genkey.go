@@ -9,10 +9,6 @@ import (
 	"github.com/wgbsd/wgbsd/ifwg"
 )
 
-// pubkeyInputLen is the number of bytes pubkey reads before checking what
-// follows: the base64 text of a key.
-const pubkeyInputLen = 44
-
 // cmdGenkey prints a new random private key: `wg genkey`.
 func cmdGenkey(e *env, args []string) int {
 	return generate(e, args, ifwg.GeneratePrivateKey)
@@ -77,7 +73,7 @@ func readPubkeyInput(r io.Reader) (ifwg.Key, string) {
 	if r == nil {
 		return ifwg.Key{}, badKey
 	}
-	var text [pubkeyInputLen]byte
+	var text [ifwg.KeyTextLen]byte
 	if _, err := io.ReadFull(r, text[:]); err != nil {
 		return ifwg.Key{}, badKey
 	}

@@ -26,11 +26,9 @@ func (f fakeFileInfo) Sys() any           { return nil }
 // runKeyCmd runs genkey, genpsk or pubkey in process; stat describes
 // standard output (nil: unknown).
 func runKeyCmd(cmd subcommand, stdin string, stat func() (os.FileInfo, error), args ...string) (stdout, stderr string, code int) {
-	var out, errb strings.Builder
-	e := &env{prog: "wg", stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, stdoutStat: stat,
-		getenv: func(string) string { return "" }}
-	code = cmd(e, args)
-	return out.String(), errb.String(), code
+	e, out, errb := testEnv(nil, 0, nil)
+	e.stdin, e.stdoutStat = strings.NewReader(stdin), stat
+	return runInEnv(e, out, errb, cmd, args...)
 }
 
 // statMode returns a stdoutStat reporting mode.

@@ -78,6 +78,7 @@ func processEnv() (*env, func()) {
 		stdoutStat:  os.Stdout.Stat,
 		backend:     be.get,
 	}
+	ifwg.UAPIEndpointResolver = newResolver(e.lookup, e.stderr).replyEndpoint
 	return e, func() {
 		if buf != nil {
 			buf.Flush()

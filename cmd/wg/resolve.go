@@ -238,6 +238,18 @@ func (r *resolver) parseEndpoint(value string) (ifwg.Endpoint, error) {
 	}
 }
 
+// replyEndpoint resolves the endpoint of a UAPI get reply whose host or
+// port is not numeric (ifwg.UAPIEndpointResolver): one getaddrinfo
+// attempt, without the retries of a configured endpoint, as wg(8) makes it
+// when it reads the reply (ipc-uapi.h).
+func (r *resolver) replyEndpoint(host, port string) (ifwg.Endpoint, error) {
+	ep, gerr := r.resolve(host, port)
+	if gerr != 0 {
+		return ifwg.Endpoint{}, errors.New(gerr.String())
+	}
+	return ep, nil
+}
+
 // retries returns the number of retries WG_ENDPOINT_RESOLUTION_RETRIES
 // asks for, -1 meaning forever. The value is parsed as strtol(3) would,
 // whole, within 0..INT_MAX, or is "infinity". Unset means the default; set

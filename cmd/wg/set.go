@@ -11,10 +11,6 @@ import (
 	"github.com/wgbsd/wgbsd/ifwg"
 )
 
-// ifNameMax is the longest interface name wg(8) uses: IFNAMSIZ less the
-// terminating NUL. Longer names are cut to this many bytes.
-const ifNameMax = 15
-
 // setUsage is the argument summary of `wg set`, as wireguard-tools
 // v1.0.20210914 prints it.
 const setUsage = "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] " +

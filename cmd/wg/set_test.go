@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"os"
@@ -334,23 +333,9 @@ func (r *confRecorder) ConfigureDevice(name string, cfg *ifwg.Config) error {
 // runConfCmd runs a subcommand in process with the given standard input
 // and environment variables against b.
 func runConfCmd(cmd subcommand, b ifwg.Backend, stdin string, vars map[string]string, args ...string) (stdout, stderr string, code int) {
-	var out, errb bytes.Buffer
-	e := &env{
-		prog:   "wg",
-		stdin:  strings.NewReader(stdin),
-		stdout: &out,
-		stderr: &errb,
-		getenv: func(k string) string { return vars[k] },
-		now:    time.Now,
-		backend: func() (ifwg.Backend, error) {
-			if b == nil {
-				return nil, syscall.EPROTONOSUPPORT
-			}
-			return b, nil
-		},
-	}
-	code = cmd(e, args)
-	return out.String(), errb.String(), code
+	e, out, errb := testEnv(b, 0, vars)
+	e.stdin = strings.NewReader(stdin)
+	return runInEnv(e, out, errb, cmd, args...)
 }
 
 // TestCmdSet checks `wg set` as a whole: usage, errors, the name passed

@@ -14,10 +14,6 @@ import (
 	"github.com/wgbsd/wgbsd/ifwg"
 )
 
-// keyFileLen is the number of bytes wg(8) reads from a key file: the
-// base64 text of a key.
-const keyFileLen = 44
-
 // openFunc opens a file for reading, as fopen(path, "r") would.
 type openFunc func(path string) (io.ReadCloser, error)
 
@@ -157,12 +153,12 @@ func readKeyFile(open openFunc, path string) (ifwg.Key, error) {
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
-	var text [keyFileLen]byte
+	var text [ifwg.KeyTextLen]byte
 	n, err := io.ReadFull(br, text[:])
 	if n == 0 && errors.Is(err, io.EOF) && atStart(f) {
 		return ifwg.Key{}, nil
 	}
-	if n < keyFileLen {
+	if n < ifwg.KeyTextLen {
 		return ifwg.Key{}, wgError("Invalid length key in key file")
 	}
 	for {

@@ -225,20 +225,27 @@ func (m *memBackend) Device(name string) (*ifwg.Device, error) {
 // ConfigureDevice is not used by show.
 func (m *memBackend) ConfigureDevice(string, *ifwg.Config) error { return syscall.EPERM }
 
-// testEnv returns an env for in-process runs: argv[0] "wg", the given
-// backend, clock and environment, and buffers for the output.
+// testEnv returns an env for in-process runs: argv[0] "wg", an empty
+// standard input, the given environment variables, the clock at now (Unix
+// seconds; 0 is the real clock), b as the backend (nil: none, whose
+// opening fails with EPROTONOSUPPORT, as wg(8) fails on Linux without
+// WireGuard), and buffers for the output.
 func testEnv(b ifwg.Backend, now int64, vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
+	clock := time.Now
+	if now != 0 {
+		clock = func() time.Time { return time.Unix(now, 0) }
+	}
 	e := &env{
 		prog:   "wg",
 		stdin:  strings.NewReader(""),
 		stdout: &out,
 		stderr: &errb,
 		getenv: func(k string) string { return vars[k] },
-		now:    func() time.Time { return time.Unix(now, 0) },
+		now:    clock,
 		backend: func() (ifwg.Backend, error) {
 			if b == nil {
-				return nil, syscall.ENOENT
+				return nil, syscall.EPROTONOSUPPORT
 			}
 			return b, nil
 		},
@@ -246,11 +253,17 @@ func testEnv(b ifwg.Backend, now int64, vars map[string]string) (*env, *bytes.Bu
 	return e, &out, &errb
 }
 
+// runInEnv runs the subcommand cmd with args in e, which testEnv made
+// with the buffers out and errb, and returns its output and status.
+func runInEnv(e *env, out, errb *bytes.Buffer, cmd subcommand, args ...string) (stdout, stderr string, code int) {
+	code = cmd(e, args)
+	return out.String(), errb.String(), code
+}
+
 // runInProcess runs wg with args in-process and returns its output.
 func runInProcess(b ifwg.Backend, now int64, vars map[string]string, args ...string) (stdout, stderr string, code int) {
 	e, out, errb := testEnv(b, now, vars)
-	code = run(e, args)
-	return out.String(), errb.String(), code
+	return runInEnv(e, out, errb, run, args...)
 }
 
 // showForm is one invocation of a state: extra environment and the

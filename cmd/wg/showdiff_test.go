@@ -233,6 +233,14 @@ var rawReplies = []string{
 	"public_key=" + testKey(1).Hex() + "\nallowed_ip=10.0.0.1/33\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nendpoint=[::1]:65535\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nendpoint=192.0.2.1:0\nerrno=0\n\n",
+	// wg(8) resolves the endpoints of a get reply with getaddrinfo(3):
+	// names (from the hosts file here), services, inet_aton's forms.
+	"public_key=" + testKey(1).Hex() + "\nendpoint=localhost:51820\nerrno=0\n\n",
+	"public_key=" + testKey(1).Hex() + "\nendpoint=[localhost]:7\nerrno=0\n\n",
+	"public_key=" + testKey(1).Hex() + "\nendpoint=localhost:domain\nerrno=0\n\n",
+	"public_key=" + testKey(1).Hex() + "\nendpoint=localhost: 5\nerrno=0\n\n",
+	"public_key=" + testKey(1).Hex() + "\nendpoint=127.1:5\nerrno=0\n\n",
+	"public_key=" + testKey(1).Hex() + "\nendpoint=localhost:\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nlast_handshake_time_sec=" + strconv.FormatInt(math.MaxInt64, 10) + "\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nprotocol_version=1\npersistent_keepalive_interval=65535\nerrno=0\n\n",
 	"listen_port=3\npublic_key=" + testKey(1).Hex() + "\nlisten_port=4\nerrno=0\n\n",

@@ -2,37 +2,15 @@
 
 package main
 
-import (
-	"time"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
+const (
+	// termiosGet is the ioctl that reads a terminal's attributes.
+	termiosGet = unix.TIOCGETA
+	// timeClock is the clock FreeBSD's time(3) reads: CLOCK_SECOND,
+	// whole seconds updated once per tick, which lags the precise clock
+	// by up to a tick.
+	timeClock = unix.CLOCK_SECOND
+	// stdioBufSiz is FreeBSD's BUFSIZ.
+	stdioBufSiz = 1024
 )
-
-// isTerminal reports whether fd is a terminal, as isatty(3) decides: the
-// terminal attributes can be read.
-func isTerminal(fd int) bool {
-	_, err := unix.IoctlGetTermios(fd, unix.TIOCGETA)
-	return err == nil
-}
-
-// wallClock returns the time as time(3) sees it: FreeBSD's time(3) reads
-// CLOCK_SECOND (whole seconds, updated once per tick), which lags the
-// precise clock by up to a tick; wg(8) compares handshakes with it ("Now",
-// "1 second ago").
-func wallClock() time.Time {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_SECOND, &ts); err != nil {
-		return time.Now()
-	}
-	return time.Unix(ts.Unix())
-}
-
-// stdioBlockSize returns the buffer size the C library gives a fully
-// buffered stream on fd: FreeBSD's stdio uses the file's st_blksize, or BUFSIZ (1024) when that is not positive.
-func stdioBlockSize(fd int) int {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil || st.Blksize <= 0 {
-		return 1024
-	}
-	return int(st.Blksize)
-}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wgbsd/wgbsd/ifwg"
 )
 
 // File modes of the socket directory and the socket.
@@ -27,14 +29,11 @@ const (
 // ErrInUse reports a control socket that a running daemon is serving.
 var ErrInUse = errors.New("control socket in use by a running daemon")
 
-// maxNameLen is the longest interface name: IFNAMSIZ less the NUL.
-const maxNameLen = 15
-
 // ValidInterfaceName reports whether name can name an interface and its
 // control socket: 1 to 15 printable ASCII bytes other than space, "/" and
 // ":", and not "." or "..".
 func ValidInterfaceName(name string) error {
-	if name == "" || len(name) > maxNameLen || name == "." || name == ".." {
+	if name == "" || len(name) > ifwg.MaxNameLen || name == "." || name == ".." {
 		return fmt.Errorf("invalid interface name %q", name)
 	}
 	for i := 0; i < len(name); i++ {
