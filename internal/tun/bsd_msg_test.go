@@ -106,49 +106,6 @@ func TestParseRouteMessage(t *testing.T) {
 	}
 }
 
-// TestRouteDecisionRename drives the event decision with the messages a
-// rename produces. sys/net/if.c if_rename announces the same ifnet
-// twice around the name change:
-//
-//	EVENTHANDLER_INVOKE(ifnet_departure_event, ifp);
-//	...
-//	strlcpy(ifp->if_xname, new_name, sizeof(ifp->if_xname));
-//	...
-//	EVENTHANDLER_INVOKE(ifnet_arrival_event, ifp);
-//
-// and sys/net/rtsock.c turns each event into a routing message:
-//
-//	rts_handle_ifnet_departure: rt_ifannouncemsg(ifp, IFAN_DEPARTURE);
-//	rts_handle_ifnet_arrival:   rt_ifannouncemsg(ifp, IFAN_ARRIVAL);
-//
-// So `ifconfig wg0 name vpn0` sends IFAN_DEPARTURE for "wg0" and then
-// IFAN_ARRIVAL for "vpn0", both with the interface's index, while the
-// tun stays open and up. TUNGIFNAME (sys/net/if_tuntap.c: strlcpy(
-// ifrp->ifr_name, TUN2IFP(tp)->if_xname, IFNAMSIZ)) then names the
-// renamed interface, whose index is unchanged.
-func TestRouteDecisionRename(t *testing.T) {
-	const index = 7
-	stillHere := func() (int, bool) { return index, true }
-	var actions []routeAction
-	for _, msg := range [][]byte{
-		announceMsg(index, "wg0", ifanDeparture),
-		announceMsg(index, "vpn0", ifanArrival),
-	} {
-		m, ok := parseRouteMessage(msg)
-		if !ok {
-			t.Fatalf("message % x not parsed", msg)
-		}
-		a, next := routeDecision(m, index, stillHere)
-		if next != index {
-			t.Errorf("index changed to %d", next)
-		}
-		actions = append(actions, a)
-	}
-	if actions[0] != routeResync || actions[1] != routeResync {
-		t.Errorf("rename: actions %v, want a resync for each message and no departure", actions)
-	}
-}
-
 // TestRouteDecision covers the other messages: a real departure (the tun
 // destroyed, so TUNGIFNAME fails, or moved to another vnet, where its
 // name has no index here), messages about other interfaces, any message
