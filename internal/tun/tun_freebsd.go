@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -37,7 +36,8 @@ func Create(name string, mtu int) (Device, error) {
 	}
 	fd, assigned, failed, err := openClone(realCloneSys)
 	if err != nil {
-		return nil, cloneError(failed, err)
+		jailed, _ := unix.SysctlUint32("security.jail.jailed")
+		return nil, cloneError(failed, err, os.Geteuid() == 0, jailed != 0)
 	}
 	if err := configure(fd, assigned, name); err != nil {
 		unix.Close(fd)
@@ -77,25 +77,6 @@ var realCloneSys = cloneSys{
 		return createIf(ctl, name)
 	},
 	destroy: destroyQuietly,
-}
-
-// cloneError explains a failure to open a new tun: the node at path did
-// not open. Creating interfaces needs privilege: without it devfs answers
-// ENOENT for /dev/tun, as if tun(4) were absent.
-func cloneError(path string, err error) error {
-	if errors.Is(err, unix.ENOENT) && os.Geteuid() != 0 {
-		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", path, fs.ErrPermission)
-	}
-	jailed, _ := unix.SysctlUint32("security.jail.jailed")
-	return openError(path, noDeviceHint(jailed != 0), err)
-}
-
-// noDeviceHint says why /dev/tun may be missing.
-func noDeviceHint(jailed bool) string {
-	if jailed {
-		return "this jail cannot create tun(4) interfaces: it needs vnet, and a devfs ruleset that unhides tun*"
-	}
-	return "tun(4) is not available: load if_tuntap"
 }
 
 // configure puts a new interface into the mode wgd needs and names it.
