@@ -197,11 +197,9 @@ func (d *bsdDevice) init(mtu int) error {
 		return fmt.Errorf("tun: cannot open a routing socket: %w", err)
 	}
 	d.monitor = os.NewFile(uintptr(rfd), "route")
-	if err := setRouteSockOpts(func(level, name, value int) error {
+	setRouteSockOpts(func(level, name, value int) error {
 		return unix.SetsockoptInt(rfd, level, name, value)
-	}); err != nil {
-		return err
-	}
+	})
 	if mtu > 0 {
 		return d.SetMTU(mtu)
 	}
