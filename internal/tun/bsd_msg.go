@@ -114,9 +114,9 @@ const (
 )
 
 // routeDecision decides what the message m means for the tun whose
-// interface has the given index. locate reports where the tun is now:
-// the index that its current name (TUNGIFNAME) has in this system, or
-// false when the tun is destroyed or its name is not found here (moved
+// interface has the given index. locate reports where the tun is now,
+// as locateTun does: the index that its current name (TUNGIFNAME) has in
+// this system, or false when the tun is destroyed or is not here (moved
 // to another vnet). It is asked only about announcements, which are
 // rare. index is the index to follow from now on: an arrival can bring
 // the tun back under a new one.
