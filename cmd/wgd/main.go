@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -68,7 +69,10 @@ func parseArgs(args []string, stdout io.Writer) (o options, done bool, err error
 			continue
 		}
 		if dir, ok := strings.CutPrefix(a, "--socket-dir="); ok && dir != "" {
-			o.socketDir = dir
+			// Absolute now: the detached daemon runs in /.
+			if o.socketDir, err = filepath.Abs(dir); err != nil {
+				return o, false, fmt.Errorf("--socket-dir: %w", err)
+			}
 			continue
 		}
 		switch a {

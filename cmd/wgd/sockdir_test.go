@@ -23,6 +23,24 @@ func TestParseSocketDir(t *testing.T) {
 	if _, _, err := parseArgs([]string{"--socket-dir=", "wg0"}, &bytes.Buffer{}); err == nil {
 		t.Error("an empty socket directory was accepted")
 	}
+
+	// A relative directory is taken from where wgd is started: the
+	// detached daemon runs in / (daemon.go), where a relative path would
+	// name another directory than the one the caller meant.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arg, want := range map[string]string{
+		"run/wg":   filepath.Join(wd, "run/wg"),
+		".":        wd,
+		"../x/./y": filepath.Join(filepath.Dir(wd), "x/y"),
+	} {
+		o, _, err := parseArgs([]string{"--socket-dir=" + arg, "wg0"}, &bytes.Buffer{})
+		if err != nil || o.socketDir != want {
+			t.Errorf("--socket-dir=%s: got %q, %v; want %q", arg, o.socketDir, err, want)
+		}
+	}
 }
 
 // TestSocketDirPerNamespace runs two daemons for one interface name in

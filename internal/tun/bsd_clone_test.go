@@ -5,6 +5,7 @@ package tun
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"syscall"
 	"testing"
@@ -98,5 +99,44 @@ func TestOpenClone(t *testing.T) {
 		if !slices.Equal(k.calls, c.wantCalls) {
 			t.Errorf("%s: calls %q, want %q", c.name, k.calls, c.wantCalls)
 		}
+	}
+}
+
+// TestCloneError runs openClone against the stand-in and checks the
+// message a user gets. Root in a jail without vnet is refused the
+// creation like any user (sys/kern/kern_jail.c prison_priv_check allows
+// PRIV_NET_IFCREATE only "if (cred->cr_prison->pr_flags & PR_VNET)"; the
+// clone handler: "if (!tundclone || priv_check_cred(cred,
+// PRIV_NET_IFCREATE) != 0) return;"), so its EPERM from SIOCIFCREATE2
+// must name the jail and the step that failed, not root.
+func TestCloneError(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		k            fakeClone
+		root, jailed bool
+		want         string
+		is           error
+	}{
+		{"jail without vnet", fakeClone{loaded: true, devfsCloning: true}, true, true,
+			"tun: no tun device: cannot create a tun interface: " + syscall.EPERM.Error() + " (this jail cannot create tun(4) interfaces: it needs vnet, and a devfs ruleset that unhides tun*)", ErrNoDevice},
+		{"not root", fakeClone{loaded: true, devfsCloning: true}, false, false,
+			"tun: cannot create a tun interface: " + syscall.EPERM.Error() + " (wgd must run as root)", syscall.EPERM},
+		{"not root in a jail", fakeClone{loaded: true, devfsCloning: true}, false, true,
+			"tun: cannot create a tun interface: " + syscall.EPERM.Error() + " (wgd must run as root)", syscall.EPERM},
+		{"if_tuntap not loaded", fakeClone{root: true}, true, false,
+			"tun: no tun device: cannot open /dev/tun: " + syscall.ENOENT.Error() + " (tun(4) is not available: load if_tuntap)", ErrNoDevice},
+		{"node busy", fakeClone{loaded: true, root: true, failOpen: "/dev/tun0"}, true, true,
+			"tun: cannot open /dev/tun0: " + syscall.EBUSY.Error(), syscall.EBUSY},
+	} {
+		k := c.k
+		k.nodes = map[string]bool{}
+		_, _, failed, err := openClone(k.sys())
+		got := cloneError(failed, err, c.root, c.jailed)
+		if got.Error() != c.want || !errors.Is(got, c.is) {
+			t.Errorf("%s:\n got %v\nwant %s", c.name, got, c.want)
+		}
+	}
+	if err := cloneError("open /dev/tun", syscall.ENOENT, false, false); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("ENOENT for a user: %v, want a permission error", err)
 	}
 }

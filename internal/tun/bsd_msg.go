@@ -4,10 +4,8 @@ package tun
 
 import (
 	"encoding/binary"
-	"fmt"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // Pure helpers for the FreeBSD adapter: the packet framing, the routing
@@ -116,9 +114,9 @@ const (
 )
 
 // routeDecision decides what the message m means for the tun whose
-// interface has the given index. locate reports where the tun is now:
-// the index that its current name (TUNGIFNAME) has in this system, or
-// false when the tun is destroyed or its name is not found here (moved
+// interface has the given index. locate reports where the tun is now,
+// as locateTun does: the index that its current name (TUNGIFNAME) has in
+// this system, or false when the tun is destroyed or is not here (moved
 // to another vnet). It is asked only about announcements, which are
 // rare. index is the index to follow from now on: an arrival can bring
 // the tun back under a new one.
@@ -194,12 +192,11 @@ func driverNameMIB(index int) [6]int32 {
 	return [6]int32{4, 18, 0, 2, int32(index), 3}
 }
 
-// Routing socket options, from <sys/socket.h> and <sys/errno.h>.
+// Routing socket options, from <sys/socket.h>.
 const (
-	bsdSOLSocket   = 0xffff  // SOL_SOCKET
-	bsdSORcvBuf    = 0x1002  // SO_RCVBUF
-	bsdSORError    = 0x20000 // SO_RERROR: "keep track of receive errors"
-	bsdENOPROTOOPT = 42      // ENOPROTOOPT
+	bsdSOLSocket = 0xffff  // SOL_SOCKET
+	bsdSORcvBuf  = 0x1002  // SO_RCVBUF
+	bsdSORError  = 0x20000 // SO_RERROR: "keep track of receive errors"
 )
 
 // routeRcvBufs are the receive buffer sizes tried for the routing
@@ -209,21 +206,20 @@ var routeRcvBufs = []int{1 << 20, 256 << 10, 64 << 10}
 
 // setRouteSockOpts prepares a routing socket for a reader that must not
 // miss a change. SO_RERROR makes the kernel report an overflow of the
-// receive buffer to the next read as ENOBUFS instead of dropping
-// messages silently (the socket layer's soroverflow sets so_rerror only
-// for a socket with the option), and the reader then resyncs. Kernels
-// before FreeBSD 14 lack the option and answer ENOPROTOOPT; they keep
-// the old behaviour, which the larger buffer makes rarer. A buffer size
-// the kernel refuses (above kern.ipc.maxsockbuf) is tried smaller, down
-// to the default.
-func setRouteSockOpts(setsockopt func(level, name, value int) error) error {
-	if err := setsockopt(bsdSOLSocket, bsdSORError, 1); err != nil && err != syscall.Errno(bsdENOPROTOOPT) {
-		return fmt.Errorf("tun: cannot ask the routing socket to report overflows: %w", err)
-	}
+// socket's receive buffer to the next read as ENOBUFS instead of
+// dropping messages silently (the socket layer's soroverflow sets
+// so_rerror only for a socket with the option), and the reader then
+// resyncs. Kernels from before the option (commit 7045b1603bdf) refuse
+// it; nothing is lost but the report, so any refusal is ignored, and the
+// larger buffer and the periodic resync (routeResyncEvery), which also
+// covers the drops in the netisr queue that no option reports, stand in.
+// A buffer size the kernel refuses (above kern.ipc.maxsockbuf) is tried
+// smaller, down to the default.
+func setRouteSockOpts(setsockopt func(level, name, value int) error) {
+	setsockopt(bsdSOLSocket, bsdSORError, 1)
 	for _, size := range routeRcvBufs {
 		if setsockopt(bsdSOLSocket, bsdSORcvBuf, size) == nil {
 			break
 		}
 	}
-	return nil
 }

@@ -32,12 +32,15 @@
 // IPv6 automatic link-local addresses and duplicate address detection
 // turned off (explicitly configured fe80:: addresses still work). It is
 // renamed to the requested name, replacing a tun(4) interface of that
-// name left behind by an earlier run, and destroyed on Close. It is
-// never added to the interface group "wg", which wg(8) reserves for
-// if_wg interfaces. Events come from the routing socket, which reports
-// its overflows (SO_RERROR); the state is then read afresh, as it is on
-// every message about the interface. A rename, which the kernel announces
-// as a departure and an arrival, is followed, not taken for the end. The
+// name left behind by an earlier run, and destroyed on Close if it is
+// still in this vnet. It is never added to the interface group "wg",
+// which wg(8) reserves for if_wg interfaces. Events come from the
+// routing socket. Its overflows are reported (SO_RERROR) but the drops
+// in the netisr queue in front of it are not, so the state is read
+// afresh on an overflow, every 30 seconds, and on every message about
+// the interface, and the interface's index is looked up again first. A
+// rename, which the kernel announces as a departure and an arrival, is
+// followed, not taken for the end (bsd_watch.go). The
 // ioctl numbers and structure layouts are derived for both the LP64 and
 // the ILP32 ABI in plain Go (bsd_abi.go), so that they are tested on any
 // host.

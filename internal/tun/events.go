@@ -2,12 +2,11 @@
 
 package tun
 
-// linkUpdate is what one kernel notification says about an interface.
+// linkUpdate is what one kernel notification says about the interface.
 type linkUpdate struct {
-	index int  // interface index
-	up    bool // IFF_UP is set
-	mtu   int  // 0 when the message carries no MTU
-	gone  bool // the interface was destroyed
+	up   bool // IFF_UP is set
+	mtu  int  // 0 when the message carries no MTU
+	gone bool // the interface was destroyed
 }
 
 // linkState remembers what the Events channel has reported so far, so

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +33,6 @@ type fdDevice struct {
 	trim   func(n int) int
 	// askName asks the tun descriptor for its interface's name.
 	askName func(fd int) (string, error)
-	index   int
 
 	ctlMu sync.RWMutex // guards ctl against Close
 	ctl   int          // datagram socket for interface requests
@@ -79,8 +79,9 @@ func (d *fdDevice) adopt(fd int, path string, askName func(fd int) (string, erro
 // which returned err. On failure it releases everything. Otherwise it
 // reports the state at creation as the first event (the channel has
 // room), then watches the notification socket, reading messages of up
-// to bufSize bytes and handing each to handle.
-func (d *fdDevice) start(err error, bufSize int, handle func(msg []byte) bool, resync func() bool) error {
+// to bufSize bytes and handing each to handle, and resyncing on an
+// overflow and, when every is not zero, that often.
+func (d *fdDevice) start(err error, bufSize int, handle func(msg []byte) bool, resync func() bool, every time.Duration) error {
 	if err != nil {
 		d.release()
 		return err
@@ -89,7 +90,7 @@ func (d *fdDevice) start(err error, bufSize int, handle func(msg []byte) bool, r
 	go func() {
 		defer close(d.done)
 		defer close(d.sink.ch)
-		watchLoop(d.monitor, make([]byte, bufSize), handle, resync)
+		watchLoop(d.monitor, make([]byte, bufSize), handle, resync, every)
 	}()
 	return nil
 }
@@ -166,11 +167,16 @@ func (d *fdDevice) Events() <-chan Event { return d.sink.ch }
 func (d *fdDevice) File() *os.File { return d.file }
 
 // close closes the Device once: it stops the event goroutine, closes the
-// descriptor and, when destroy is not nil, destroys the interface by its
-// last name before the control socket goes.
-func (d *fdDevice) close(destroy func(ctl int, name string) error) error {
+// descriptor and runs the destroy function that prepare returned, if
+// any, before the control socket goes. prepare, when not nil, runs
+// first, while the descriptor still answers.
+func (d *fdDevice) close(prepare func() (destroy func(ctl int) error)) error {
 	d.once.Do(func() {
-		name := d.Name()
+		var destroy func(ctl int) error
+		if prepare != nil {
+			destroy = prepare()
+		}
+		d.Name()
 		d.closed.Store(true)
 		close(d.sink.closing)
 		d.err = d.file.Close()
@@ -178,7 +184,7 @@ func (d *fdDevice) close(destroy func(ctl int, name string) error) error {
 		<-d.done
 		if destroy != nil {
 			d.ctlMu.Lock()
-			if err := destroy(d.ctl, name); err != nil && d.err == nil {
+			if err := destroy(d.ctl); err != nil && d.err == nil {
 				d.err = err
 			}
 			d.ctlMu.Unlock()

@@ -51,7 +51,6 @@ func parseLinkMessage(m []byte, index int) (u linkUpdate, ok bool) {
 	if int(int32(binary.NativeEndian.Uint32(ifi[ifiIndexOff:]))) != index {
 		return u, false
 	}
-	u.index = index
 	u.gone = typ == unix.RTM_DELLINK
 	u.up = binary.NativeEndian.Uint32(ifi[ifiFlagsOff:])&unix.IFF_UP != 0
 	u.mtu = linkMTU(m[linkMessageMin:])

@@ -69,6 +69,12 @@ func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 func (r *batchReader) readFD(fd uintptr) bool {
 	for r.n < len(r.bufs) {
 		buf := r.bufs[r.n][r.start:]
+		if len(buf) == 0 {
+			// A read of nothing would take a packet and free it,
+			// and its 0 would pass for end of file.
+			r.err = errNoRoom
+			return true
+		}
 		n, err := r.readOne(int(fd), buf)
 		switch {
 		case err == unix.EINTR:
@@ -93,7 +99,7 @@ func (r *batchReader) readFD(fd uintptr) bool {
 // readOne reads one packet into buf, with the spill buffer behind it
 // when buf is shorter than the largest packet.
 func (r *batchReader) readOne(fd int, buf []byte) (int, error) {
-	if len(buf) >= r.maxRead || len(buf) == 0 {
+	if len(buf) >= r.maxRead {
 		return unix.Read(fd, buf)
 	}
 	r.iov[0].Base = &buf[0]
@@ -121,6 +127,9 @@ type batchWriter struct {
 	n       int
 	err     error
 }
+
+// errNoRoom reports a read buffer with no room after the offset.
+var errNoRoom = errors.New("tun: read buffer has no room after the offset")
 
 // errEmptyPacket reports a buffer with nothing after the offset.
 var errEmptyPacket = errors.New("tun: empty packet")

@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -23,6 +22,7 @@ const (
 // socket is a routing socket.
 type bsdDevice struct {
 	fdDevice
+	watch routeWatcher // owned by the event goroutine once it runs
 }
 
 // Create clones a tun(4) interface from /dev/tun and names it name (an
@@ -36,7 +36,8 @@ func Create(name string, mtu int) (Device, error) {
 	}
 	fd, assigned, failed, err := openClone(realCloneSys)
 	if err != nil {
-		return nil, cloneError(failed, err)
+		jailed, _ := unix.SysctlUint32("security.jail.jailed")
+		return nil, cloneError(failed, err, os.Geteuid() == 0, jailed != 0)
 	}
 	if err := configure(fd, assigned, name); err != nil {
 		unix.Close(fd)
@@ -76,25 +77,6 @@ var realCloneSys = cloneSys{
 		return createIf(ctl, name)
 	},
 	destroy: destroyQuietly,
-}
-
-// cloneError explains a failure to open a new tun: the node at path did
-// not open. Creating interfaces needs privilege: without it devfs answers
-// ENOENT for /dev/tun, as if tun(4) were absent.
-func cloneError(path string, err error) error {
-	if errors.Is(err, unix.ENOENT) && os.Geteuid() != 0 {
-		return fmt.Errorf("tun: cannot open %s: %w (creating tun(4) interfaces needs root)", path, fs.ErrPermission)
-	}
-	jailed, _ := unix.SysctlUint32("security.jail.jailed")
-	return openError(path, noDeviceHint(jailed != 0), err)
-}
-
-// noDeviceHint says why /dev/tun may be missing.
-func noDeviceHint(jailed bool) string {
-	if jailed {
-		return "this jail cannot create tun(4) interfaces: it needs vnet, and a devfs ruleset that unhides tun*"
-	}
-	return "tun(4) is not available: load if_tuntap"
 }
 
 // configure puts a new interface into the mode wgd needs and names it.
@@ -171,11 +153,12 @@ func reclaim(ctl int, name string) error {
 // interface.
 func CreateFromFD(fd int, mtu int) (Device, error) {
 	d := &bsdDevice{}
+	d.watch.sys = d
 	if err := d.adopt(fd, bsdClonePath, tunName); err != nil {
 		return nil, err
 	}
 	d.hdrLen, d.trim = afHeaderLen, stripAFHeader
-	if err := d.start(d.init(mtu), 4096, d.handleRouteMessage, d.resync); err != nil {
+	if err := d.start(d.init(mtu), 4096, d.watch.handle, d.watch.recover, routeResyncEvery); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -204,7 +187,7 @@ func (d *bsdDevice) init(mtu int) error {
 	if d.ctl, err = openCtl(); err != nil {
 		return err
 	}
-	if d.index, err = ifIndex(d.ctl, d.name); err != nil {
+	if d.watch.index, err = ifIndex(d.ctl, d.name); err != nil {
 		return ioctlError("read the index of "+d.name, err)
 	}
 	// Open the routing socket before reading the state, so that no
@@ -214,11 +197,9 @@ func (d *bsdDevice) init(mtu int) error {
 		return fmt.Errorf("tun: cannot open a routing socket: %w", err)
 	}
 	d.monitor = os.NewFile(uintptr(rfd), "route")
-	if err := setRouteSockOpts(func(level, name, value int) error {
+	setRouteSockOpts(func(level, name, value int) error {
 		return unix.SetsockoptInt(rfd, level, name, value)
-	}); err != nil {
-		return err
-	}
+	})
 	if mtu > 0 {
 		return d.SetMTU(mtu)
 	}
@@ -236,42 +217,48 @@ func addAFHeader(b []byte) error {
 	return nil
 }
 
-// handleRouteMessage acts on one routing socket message, as routeDecision
-// says.
-func (d *bsdDevice) handleRouteMessage(msg []byte) bool {
-	m, ok := parseRouteMessage(msg)
-	if !ok {
-		return true
+// lookup returns the queries that find the tun's interface.
+func (d *bsdDevice) lookup() tunLookup {
+	return tunLookup{
+		name: func() (name string, err error) {
+			var ioErr error
+			err = d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) })
+			return name, cmp.Or(err, ioErr)
+		},
+		index: func(name string) (index int, err error) {
+			err = d.withCtl(func(ctl int, _ string) (err error) {
+				index, err = ifIndex(ctl, name)
+				return err
+			})
+			return index, err
+		},
+		owner: func(name string) (pid int, err error) {
+			err = d.withCtl(func(ctl int, _ string) (err error) {
+				pid, err = tunOwner(ctl, name)
+				return err
+			})
+			return pid, err
+		},
+		pid: os.Getpid(),
 	}
-	action, index := routeDecision(m, d.index, d.locate)
-	d.index = index
-	switch action {
-	case routeResync:
-		return d.resync()
-	case routeGone:
-		return d.sink.apply(linkUpdate{index: d.index, gone: true})
-	}
-	return true
 }
 
-// locate returns the index that the tun's interface has now in this
-// system, or false when the tun is destroyed (its descriptor answers no
-// more) or its name is not found here.
+// locate implements routeSys.
 func (d *bsdDevice) locate() (int, bool) {
-	var name string
-	var ioErr error
-	if err := d.rc.Control(func(fd uintptr) { name, ioErr = tunName(int(fd)) }); err != nil || ioErr != nil {
-		return 0, false
-	}
-	var index int
-	err := d.withCtl(func(ctl int, _ string) (err error) {
-		index, err = ifIndex(ctl, name)
-		return err
-	})
-	return index, err == nil
+	_, index, ok := locateTun(d.lookup())
+	return index, ok
 }
 
-// resync reads the interface's state with ioctls and reports it.
+// gone implements routeSys.
+func (d *bsdDevice) gone() bool {
+	if d.closed.Load() {
+		return false
+	}
+	return d.sink.apply(linkUpdate{gone: true})
+}
+
+// resync implements routeSys: it reads the interface's state with
+// ioctls and reports it.
 func (d *bsdDevice) resync() bool {
 	var flags uint32
 	err := d.withCtl(func(ctl int, name string) (err error) {
@@ -282,7 +269,7 @@ func (d *bsdDevice) resync() bool {
 		return !d.closed.Load()
 	}
 	mtu, _ := d.MTU()
-	return d.sink.apply(linkUpdate{index: d.index, up: flags&bsdIFFUp != 0, mtu: mtu})
+	return d.sink.apply(linkUpdate{up: flags&bsdIFFUp != 0, mtu: mtu})
 }
 
 // MTU implements Device.
@@ -326,12 +313,20 @@ func (d *bsdDevice) SetUp(up bool) error {
 }
 
 // Close implements Device: it closes the descriptor and destroys the
-// interface.
+// interface, if it is still in this system.
 func (d *bsdDevice) Close() error {
-	return d.close(func(ctl int, name string) error {
-		if err := destroyIf(ctl, name); err != nil {
-			return ioctlError("destroy "+name, err)
+	return d.close(func() func(ctl int) error {
+		// Looked up while the descriptor answers: after a move to
+		// another vnet, the name may be another interface's here.
+		name, _, here := locateTun(d.lookup())
+		if !here {
+			return nil
 		}
-		return nil
+		return func(ctl int) error {
+			if err := destroyIf(ctl, name); err != nil {
+				return ioctlError("destroy "+name, err)
+			}
+			return nil
+		}
 	})
 }

@@ -27,6 +27,7 @@ const (
 // changes.
 type linuxDevice struct {
 	fdDevice
+	index int // the interface's index, which notifications name
 }
 
 // Create creates the tun interface name (the kernel picks a name when it
@@ -85,7 +86,7 @@ func CreateFromFD(fd int, mtu int) (Device, error) {
 	err := d.start(d.init(mtu), 1<<16, func(msg []byte) bool {
 		u, ok := parseLinkMessages(msg, d.index)
 		return !ok || d.sink.apply(u)
-	}, d.resync)
+	}, d.resync, 0) // netlink reports every overflow (ENOBUFS)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (d *linuxDevice) resync() bool {
 	if err != nil {
 		return !d.closed.Load()
 	}
-	return d.sink.apply(linkUpdate{index: d.index, up: up, mtu: mtu})
+	return d.sink.apply(linkUpdate{up: up, mtu: mtu})
 }
 
 func (d *linuxDevice) state() (up bool, mtu int, err error) {

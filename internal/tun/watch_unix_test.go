@@ -6,7 +6,10 @@ package tun
 
 import (
 	"io"
+	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,10 +32,17 @@ func (r *scriptedReader) Read(b []byte) (int, error) {
 	return copy(b, s.([]byte)), nil
 }
 
-// TestWatchLoopResyncs feeds the FreeBSD event loop what a routing
-// socket with SO_RERROR delivers: messages, and ENOBUFS once the receive
-// buffer overflowed (messages were lost). Both the overflow and every
-// message for our index must lead to a resync; messages about other
+// SetReadDeadline lets the loop arm its periodic resync; the script
+// says when the deadline passes.
+func (r *scriptedReader) SetReadDeadline(time.Time) error { return nil }
+
+// TestWatchLoopResyncs feeds the FreeBSD event loop, with the watcher that
+// the FreeBSD Device runs, what its routing socket delivers: messages,
+// ENOBUFS once the receive buffer overflowed (SO_RERROR), and a read
+// deadline passed, the periodic resync for losses nothing reports
+// (sys/net/rtsock.c rt_dispatch: netisr_queue(NETISR_ROUTE, m); /* mbuf
+// is free'd on failure. */). The overflow, the deadline and every message
+// for our index must each lead to one resync; messages about other
 // interfaces must not.
 func TestWatchLoopResyncs(t *testing.T) {
 	const index = 7
@@ -41,25 +51,48 @@ func TestWatchLoopResyncs(t *testing.T) {
 		unix.ENOBUFS,
 		addrMsg(index),
 		ifMsg(3, 0, 1500),
+		os.ErrDeadlineExceeded,
 		ifMsg(index, bsdIFFUp, 9000),
 	}}
-	resyncs := 0
-	resync := func() bool { resyncs++; return true }
-	handle := func(msg []byte) bool {
-		m, ok := parseRouteMessage(msg)
-		if !ok {
-			return true
-		}
-		if a, _ := routeDecision(m, index, nil); a == routeResync {
-			return resync()
-		}
-		return true
-	}
-	watchLoop(r, make([]byte, 4096), handle, resync)
-	if resyncs != 3 {
-		t.Errorf("%d resyncs, want 3 (the overflow and two messages for index %d)", resyncs, index)
+	k := &fakeTun{name: "wg0", index: index}
+	w := newWatcher(k)
+	watchLoop(r, make([]byte, 4096), w.handle, w.recover, routeResyncEvery)
+	if len(k.log) != 4 || slices.Contains(k.log, "gone") {
+		t.Errorf("%v, want 4 resyncs (the overflow, the deadline and two messages for index %d)", k.log, index)
 	}
 	if len(r.steps) != 0 {
 		t.Errorf("the loop stopped early, %d steps left", len(r.steps))
+	}
+}
+
+// TestWatchLoopPeriodicResync runs the loop on a real descriptor on which
+// nothing arrives: the resync must still come, again and again, and the
+// loop must end when resync says the Device is closing.
+func TestWatchLoopPeriodicResync(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	resyncs := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		watchLoop(pr, make([]byte, 64), func([]byte) bool { return true }, func() bool {
+			resyncs++
+			return resyncs < 3
+		}, time.Millisecond)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		pw.Close()
+		pr.Close()
+		<-done
+		t.Fatalf("%d resyncs on a silent socket, want 3", resyncs)
+	}
+	if resyncs != 3 {
+		t.Errorf("%d resyncs, want 3", resyncs)
 	}
 }
