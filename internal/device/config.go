@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
-	"time"
 
 	"github.com/wgbsd/wgbsd/internal/cookie"
 	"github.com/wgbsd/wgbsd/internal/noise"
@@ -244,9 +243,7 @@ func (p *peer) rebindIdentity(static *noise.StaticIdentity) {
 		}
 	}
 	p.keypairs.mu.Unlock()
-	p.initiation.Lock()
-	p.initiation.lastSent = time.Time{}
-	p.initiation.Unlock()
+	p.resetLastSent()
 }
 
 // clampKey applies Curve25519 clamping to a private key.

@@ -3,6 +3,7 @@
 package device
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,5 +71,80 @@ func TestResponseStartsRekeyTimeout(t *testing.T) {
 	}
 	if n := ca.count(noise.MessageInitiationType); n != 1 {
 		t.Fatalf("a sent %d initiations, want 1", n)
+	}
+}
+
+// TestResponseStampFollowsPeerState pins that the time stamp of a
+// handshake response does not outlive a Down, a removal or a change of
+// private key that happens while the response is being made. Each of
+// these clears the peer's handshake and its last-sent time, and a stamp
+// landing after that would hold back the first initiation after the next
+// Up, or right after the new key, for up to REKEY_TIMEOUT. In FreeBSD
+// the stamp and the clearing exclude each other under r_handshake_lock
+// (sys/dev/wg/wg_noise.c): noise_create_response stamps only while the
+// handshake is still the one it answers,
+//
+//	if (r->r_handshake_state != HANDSHAKE_RESPONDER)
+//		goto error;
+//	...
+//		r->r_last_sent = getsbinuptime();
+//
+// while noise_remote_handshake_clear, which wg_down (sys/dev/wg/if_wg.c)
+// and noise_local_private (through noise_remote_expire_current) call,
+// resets it:
+//
+//	r->r_last_sent = TIMER_RESET;
+//
+// The hook runs each interleaving between the creation of b's response
+// and its stamp; afterwards b's next packet for a must start a handshake
+// at once.
+func TestResponseStampFollowsPeerState(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		interleave func(t *testing.T, tp *testPair)
+	}{
+		{"down and up", func(t *testing.T, tp *testPair) {
+			if err := tp.b.dev.Down(); err != nil {
+				t.Error(err)
+			}
+			if err := tp.b.dev.Up(); err != nil {
+				t.Error(err)
+			}
+		}},
+		{"private key change", func(t *testing.T, tp *testPair) {
+			err := tp.b.dev.Configure(func(tx *ConfigTx) error {
+				tx.SetPrivateKey(newKey(t))
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := newPair(t)
+			cb := watch(tp.b)
+			var fired atomic.Int32
+			tp.b.dev.hooks.Store(&testHooks{createdResponse: func(*peer) {
+				if fired.Add(1) == 1 {
+					tc.interleave(t, tp)
+				}
+			}})
+			if err := tp.a.tun.Inject(packet(tp.a, tp.b, false, "a first")); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "b's response made", func() bool { return fired.Load() > 0 })
+			tp.quiesce(t)
+			tp.b.dev.hooks.Store(nil)
+			before := cb.count(noise.MessageInitiationType)
+
+			if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b after")); err != nil {
+				t.Fatal(err)
+			}
+			tp.quiesce(t)
+			if n := cb.count(noise.MessageInitiationType) - before; n != 1 {
+				t.Fatalf("b sent %d initiations for its first packet after the interleaving, want 1", n)
+			}
+		})
 	}
 }

@@ -47,6 +47,10 @@ type peer struct {
 		sync.Mutex
 		lastSent time.Time // our last initiation or response; zero if none
 		index    uint32    // local index of our outstanding handshake, or 0
+		// epoch counts the resets of lastSent (Down, removal, change
+		// of private key), so that a response made before a reset does
+		// not stamp its time after it.
+		epoch uint64
 	}
 	timers timers
 
@@ -103,9 +107,37 @@ func (p *peer) stop() {
 	p.stopTimers()
 	p.zeroKeyMaterial()
 	p.flushStaged()
+	p.resetLastSent()
+}
+
+// resetLastSent forgets when p last sent a handshake message, so that
+// the next initiation is not held back, and voids the stamp of any
+// response being made, as noise_remote_handshake_clear does in if_wg.
+func (p *peer) resetLastSent() {
 	p.initiation.Lock()
 	p.initiation.lastSent = time.Time{}
+	p.initiation.epoch++
 	p.initiation.Unlock()
+}
+
+// initiationEpoch returns the count of resets of p's last-sent time.
+func (p *peer) initiationEpoch() uint64 {
+	p.initiation.Lock()
+	defer p.initiation.Unlock()
+	return p.initiation.epoch
+}
+
+// stampResponse records that p sends a response now, unless p's
+// last-sent time was reset since epoch or p may no longer send; it
+// reports whether it stamped.
+func (p *peer) stampResponse(epoch uint64) bool {
+	p.initiation.Lock()
+	defer p.initiation.Unlock()
+	if p.initiation.epoch != epoch || !p.isActive() {
+		return false
+	}
+	p.initiation.lastSent = p.device.now()
+	return true
 }
 
 // zeroKeyMaterial erases the peer's sessions and any handshake in
