@@ -192,7 +192,19 @@ func recvOnce(t *testing.T, fn conn.ReceiveFunc) []string {
 	t.Helper()
 	bufs := [][]byte{make([]byte, 64), make([]byte, 64)}
 	sizes, eps := make([]int, len(bufs)), make([]conn.Endpoint, len(bufs))
-	k, err := fn(bufs, sizes, eps)
+	type result struct {
+		k   int
+		err error
+	}
+	// The call runs apart so that a datagram that never comes fails the
+	// test; the Bind's Close at cleanup ends the call.
+	done := make(chan result, 1)
+	go func() {
+		k, err := fn(bufs, sizes, eps)
+		done <- result{k, err}
+	}()
+	r := within(t, "a datagram", done)
+	k, err := r.k, r.err
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,9 +244,7 @@ func TestIdle(t *testing.T) {
 		k, _ := fn(bufs, sizes, eps)
 		done <- []string{string(bufs[0][:sizes[0]])}[:k]
 	}()
-	for !n.Idle() {
-		runtime.Gosched()
-	}
+	waitUntil(t, "the receiver to come back", n.Idle)
 	// A held datagram is not consumed either; nor is a delivered one.
 	n.SetFault(func(Datagram) Action { return Hold })
 	send(t, a, to, "held")
@@ -243,7 +253,7 @@ func TestIdle(t *testing.T) {
 	}
 	n.SetFault(nil)
 	n.Release()
-	if got := <-done; fmt.Sprint(got) != "[held]" {
+	if got := within(t, "the held datagram", done); fmt.Sprint(got) != "[held]" {
 		t.Fatalf("received %q", got)
 	}
 	if n.Idle() {
@@ -296,7 +306,7 @@ func TestBlocking(t *testing.T) {
 	for len(got) < len(payloads) {
 		got = append(got, recvOnce(t, fn)...)
 	}
-	if err := <-sent; err != nil {
+	if err := within(t, "the sender", sent); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(payloads) {
@@ -311,20 +321,13 @@ func TestBlocking(t *testing.T) {
 		}
 		sent <- a.Send(bufs, conn.Endpoint{Dst: to})
 	}()
-	for n.Idle() {
-		runtime.Gosched()
-	}
-	for {
+	waitUntil(t, "the queue to fill", func() bool {
 		n.mu.Lock()
-		full := len(b.inbox) == QueueLen
-		n.mu.Unlock()
-		if full {
-			break
-		}
-		runtime.Gosched()
-	}
+		defer n.mu.Unlock()
+		return len(b.inbox) == QueueLen
+	})
 	b.Close()
-	if err := <-sent; err != nil {
+	if err := within(t, "the sender released by Close", sent); err != nil {
 		t.Fatal(err)
 	}
 }
