@@ -234,6 +234,7 @@ func (ptx *PeerTx) Destroy() {
 // that the next packet starts a handshake at once, and receiving with them
 // continues until they are replaced, as if_wg's noise_local_private does.
 func (p *peer) rebindIdentity(static *noise.StaticIdentity) {
+	p.resetLastSent()
 	p.handshake.SetStaticIdentity(static)
 	p.clearHandshake()
 	p.keypairs.mu.Lock()
@@ -243,7 +244,6 @@ func (p *peer) rebindIdentity(static *noise.StaticIdentity) {
 		}
 	}
 	p.keypairs.mu.Unlock()
-	p.resetLastSent()
 }
 
 // clampKey applies Curve25519 clamping to a private key.

@@ -250,11 +250,12 @@ func (p *peer) sendHandshakeResponse() {
 	if hook := d.hook(func(h *testHooks) func(*peer) { return h.createdResponse }); hook != nil {
 		hook(p)
 	}
-	if !p.stampResponse(epoch) {
+	kp, live := p.commitResponse(epoch, nk)
+	if !live {
 		d.indices.remove(idx, indexEntry{peer: p})
 		return
 	}
-	if p.installKeypair(nk) == nil {
+	if kp == nil {
 		return
 	}
 	if !p.isActive() {

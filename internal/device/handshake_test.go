@@ -152,3 +152,63 @@ func TestResponseStampFollowsPeerState(t *testing.T) {
 		})
 	}
 }
+
+// TestResponseKeypairExpiresWithKeyChange pins that a change of private
+// key while a response's keypair is being installed leaves that keypair
+// unable to send, as it does every session of the old identity. In
+// FreeBSD noise_create_response adds the keypair (noise_begin_session)
+// under r_handshake_lock, and noise_local_private, through
+// noise_remote_expire_current (sys/dev/wg/wg_noise.c), takes that lock
+// to clear the handshake before it marks the sessions:
+//
+//	noise_remote_handshake_clear(r);
+//	...
+//	if (kp != NULL)
+//		atomic_store_bool(&kp->kp_can_send, false);
+//
+// so the keypair is either added before and marked, or never added. The
+// hook changes b's key in the middle of installing b's responder
+// keypair: at once if the installation does not exclude it, else as
+// soon as the installation lets it run.
+func TestResponseKeypairExpiresWithKeyChange(t *testing.T) {
+	tp := newPair(t)
+	var fired atomic.Int32
+	changed := make(chan struct{})
+	changeKey := func() {
+		defer close(changed)
+		err := tp.b.dev.Configure(func(tx *ConfigTx) error {
+			tx.SetPrivateKey(newKey(t))
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	tp.b.dev.hooks.Store(&testHooks{installKeypair: func(p *peer) {
+		if fired.Add(1) != 1 {
+			return
+		}
+		if p.initiation.TryLock() {
+			p.initiation.Unlock()
+			changeKey()
+		} else {
+			go changeKey()
+		}
+	}})
+	if err := tp.a.tun.Inject(packet(tp.a, tp.b, false, "a first")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b's keypair installed", func() bool { return fired.Load() > 0 })
+	select {
+	case <-changed:
+	case <-timeoutChan():
+		t.Fatal("timed out waiting for the key change")
+	}
+	tp.quiesce(t)
+	tp.b.dev.hooks.Store(nil)
+	for kp := range heldKeypairs(tp.b.peer(tp.a)) {
+		if !kp.cannotSend.Load() {
+			t.Fatalf("b holds keypair %#x of its old identity, still allowed to send", kp.LocalIndex())
+		}
+	}
+}

@@ -104,15 +104,17 @@ func (p *peer) getEndpoint() conn.Endpoint {
 // stop returns p to its idle state when the device goes down or p is
 // removed: timers stopped, sessions, handshake and staged packets erased.
 func (p *peer) stop() {
+	p.resetLastSent()
 	p.stopTimers()
 	p.zeroKeyMaterial()
 	p.flushStaged()
-	p.resetLastSent()
 }
 
 // resetLastSent forgets when p last sent a handshake message, so that
-// the next initiation is not held back, and voids the stamp of any
-// response being made, as noise_remote_handshake_clear does in if_wg.
+// the next initiation is not held back, and voids any response being
+// made, as noise_remote_handshake_clear does in if_wg. It comes first
+// in a reset, so that a response committed before it loses its keypair
+// to the rest of the reset.
 func (p *peer) resetLastSent() {
 	p.initiation.Lock()
 	p.initiation.lastSent = time.Time{}
@@ -127,17 +129,21 @@ func (p *peer) initiationEpoch() uint64 {
 	return p.initiation.epoch
 }
 
-// stampResponse records that p sends a response now, unless p's
-// last-sent time was reset since epoch or p may no longer send; it
-// reports whether it stamped.
-func (p *peer) stampResponse(epoch uint64) bool {
+// commitResponse stamps the time of a response that p sends now and
+// installs its keypair nk, unless p's handshake state was reset since
+// epoch or p may no longer send. Both happen under the initiation lock,
+// which a reset takes first: a reset either voids the response or comes
+// after it and erases or expires its keypair. It reports whether the
+// response is still live, with the installed keypair (nil if its index
+// is gone).
+func (p *peer) commitResponse(epoch uint64, nk *noise.Keypair) (*keypair, bool) {
 	p.initiation.Lock()
 	defer p.initiation.Unlock()
 	if p.initiation.epoch != epoch || !p.isActive() {
-		return false
+		return nil, false
 	}
 	p.initiation.lastSent = p.device.now()
-	return true
+	return p.installKeypair(nk), true
 }
 
 // zeroKeyMaterial erases the peer's sessions and any handshake in
