@@ -123,6 +123,9 @@ type testHooks struct {
 	// createdResponse runs in sendHandshakeResponse between creating the
 	// response and stamping its time.
 	createdResponse func(*peer)
+	// initiating runs in sendHandshakeInitiation between its first
+	// check that the peer is active and stamping its time.
+	initiating func(*peer)
 }
 
 // hook returns the test hook chosen by pick, or nil.

@@ -179,10 +179,15 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	if !isRetry {
 		p.timers.handshakeAttempts.Store(0)
 	}
+	if hook := d.hook(func(h *testHooks) func(*peer) { return h.initiating }); hook != nil {
+		hook(p)
+	}
 	now := d.now()
 	p.initiation.Lock()
 	last := p.initiation.lastSent
-	if !last.IsZero() && now.Sub(last) < RekeyTimeout {
+	// A Down or a removal since the check above has reset lastSent
+	// under this lock; stamping now would outlive the reset.
+	if !p.isActive() || (!last.IsZero() && now.Sub(last) < RekeyTimeout) {
 		p.initiation.Unlock()
 		return
 	}

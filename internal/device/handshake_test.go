@@ -212,3 +212,43 @@ func TestResponseKeypairExpiresWithKeyChange(t *testing.T) {
 		}
 	}
 }
+
+// TestInitiationStampFollowsDown pins that an initiation under way when
+// the device goes down does not stamp its time after Down has reset it:
+// the first initiation after the next Up would be held back for up to
+// REKEY_TIMEOUT. wg_down (sys/dev/wg/if_wg.c) clears the handshake with
+//
+//	noise_remote_handshake_clear(peer->p_remote);
+//
+// which sets "r->r_last_sent = TIMER_RESET;" under r_handshake_lock, the
+// lock noise_create_initiation stamps under. The hook takes b down as
+// b's first initiation is about to be stamped.
+func TestInitiationStampFollowsDown(t *testing.T) {
+	tp := newPair(t)
+	cb := watch(tp.b)
+	var fired atomic.Int32
+	tp.b.dev.hooks.Store(&testHooks{initiating: func(*peer) {
+		if fired.Add(1) == 1 {
+			if err := tp.b.dev.Down(); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b first")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b's first initiation", func() bool { return fired.Load() > 0 })
+	tp.quiesce(t)
+	tp.b.dev.hooks.Store(nil)
+	if err := tp.b.dev.Up(); err != nil {
+		t.Fatal(err)
+	}
+	before := cb.count(noise.MessageInitiationType)
+	if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b after Up")); err != nil {
+		t.Fatal(err)
+	}
+	tp.quiesce(t)
+	if n := cb.count(noise.MessageInitiationType) - before; n != 1 {
+		t.Fatalf("b sent %d initiations for its first packet after Up, want 1", n)
+	}
+}
