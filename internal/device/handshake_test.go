@@ -140,15 +140,7 @@ func TestResponseStampFollowsPeerState(t *testing.T) {
 			eventually(t, "b's response made", func() bool { return fired.Load() > 0 })
 			tp.quiesce(t)
 			tp.b.dev.hooks.Store(nil)
-			before := cb.count(noise.MessageInitiationType)
-
-			if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b after")); err != nil {
-				t.Fatal(err)
-			}
-			tp.quiesce(t)
-			if n := cb.count(noise.MessageInitiationType) - before; n != 1 {
-				t.Fatalf("b sent %d initiations for its first packet after the interleaving, want 1", n)
-			}
+			expectPromptInitiation(t, tp, cb, "the interleaving")
 		})
 	}
 }
@@ -243,12 +235,20 @@ func TestInitiationStampFollowsDown(t *testing.T) {
 	if err := tp.b.dev.Up(); err != nil {
 		t.Fatal(err)
 	}
+	expectPromptInitiation(t, tp, cb, "Up")
+}
+
+// expectPromptInitiation checks that b, whose datagrams cb captures,
+// sends exactly one initiation, at once, for a packet to a: nothing holds
+// its first handshake back after what the test did.
+func expectPromptInitiation(t *testing.T, tp *testPair, cb *capture, after string) {
+	t.Helper()
 	before := cb.count(noise.MessageInitiationType)
-	if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b after Up")); err != nil {
+	if err := tp.b.tun.Inject(packet(tp.b, tp.a, false, "b after "+after)); err != nil {
 		t.Fatal(err)
 	}
 	tp.quiesce(t)
 	if n := cb.count(noise.MessageInitiationType) - before; n != 1 {
-		t.Fatalf("b sent %d initiations for its first packet after Up, want 1", n)
+		t.Fatalf("b sent %d initiations for its first packet after %s, want 1", n, after)
 	}
 }
