@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/wgbsd/wgbsd/ifwg"
@@ -134,11 +135,13 @@ func (t fakeTx) SetListenPort(port uint16) error {
 
 func (t fakeTx) SetPrivateKey(key [32]byte) {
 	t.log("SetPrivateKey")
-	// Every key, the zero key included, is clamped into an identity.
-	k := ifwg.Key(key).Clamped()
-	if t.e.hasID && k == t.e.priv {
+	// As in wgc_set, the key is compared with the stored clamped key
+	// before it is clamped; every key, the zero key included, is
+	// clamped into an identity.
+	if t.e.hasID && ifwg.Key(key) == t.e.priv {
 		return
 	}
+	k := ifwg.Key(key).Clamped()
 	t.e.priv, t.e.hasID = k, true
 	t.e.removePeer(k.PublicKey())
 }
@@ -212,4 +215,61 @@ func (t fakePeerTx) AddAllowedIP(prefix netip.Prefix) error {
 
 func (t fakePeerTx) RemoveAllowedIP(prefix netip.Prefix) {
 	t.p.aips = slices.DeleteFunc(t.p.aips, func(a netip.Prefix) bool { return a == prefix })
+}
+
+// TestFakeEngineRepeatedKey pins that the fake decides as the engine does,
+// and both as if_wg does, whether a private key is a change: the new key
+// is compared with the stored, clamped one before it is clamped. wgc_set
+// (sys/dev/wg/if_wg.c):
+//
+//	if (noise_local_keys(sc->sc_local, NULL, private) != 0 ||
+//	    timingsafe_bcmp(private, key, WG_KEY_SIZE) != 0) {
+//
+// So sending the same unclamped key again, the all-zero key of every
+// `wg setconf` without PrivateKey included, changes the key each time,
+// and the change destroys the peer that holds the key's public key
+// ("Peer conflict: remove conflicting peer"). A clamped key sent again
+// changes nothing.
+func TestFakeEngineRepeatedKey(t *testing.T) {
+	unclamped := key(0x47)
+	for _, tc := range []struct {
+		name       string
+		key        ifwg.Key
+		peerRemain bool
+	}{
+		{"clamped", unclamped.Clamped(), true},
+		{"unclamped", unclamped, false},
+		{"zero", ifwg.Key{}, false},
+	} {
+		for _, eng := range []struct {
+			name string
+			new  func(t *testing.T) Engine
+		}{
+			{"fake", func(*testing.T) Engine { return newFakeEngine() }},
+			{"device", func(t *testing.T) Engine { return DeviceEngine(newDevice(t, 0)) }},
+		} {
+			t.Run(tc.name+"/"+eng.name, func(t *testing.T) {
+				e := eng.new(t)
+				err := e.Configure(func(tx Tx) error {
+					tx.SetPrivateKey(tc.key)
+					_, err := tx.CreatePeer(tc.key.PublicKey())
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Configure(func(tx Tx) error { tx.SetPrivateKey(tc.key); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				d := e.Snapshot()
+				if remain := len(d.Peers) == 1; remain != tc.peerRemain {
+					t.Fatalf("peer of the key's public key kept: %v, want %v (the second key is a change: %v)",
+						remain, tc.peerRemain, !tc.peerRemain)
+				}
+				if d.PrivateKey == nil || *d.PrivateKey != tc.key.Clamped() {
+					t.Fatalf("private key %v, want the clamped key", d.PrivateKey)
+				}
+			})
+		}
+	}
 }

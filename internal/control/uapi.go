@@ -37,8 +37,11 @@ var _ ifwg.UAPIHandler = uapiHandler{}
 // The engine takes an all-zero private key as the kernel does, clamped
 // into an identity; wireguard-go keeps it as zero and its get leaves
 // private_key out, so here the clamped zero key reads back as no key.
-// Only the reply differs: the identity, and with it the peer of the
-// interface's own key that a set ignores, is the engine's.
+// The engine keeps only the clamped key, so the clamped zero key set
+// explicitly reads back as no key too, where wireguard-go would print
+// it; wgd.8 says so. Only the reply differs: the identity, and with it
+// the peer of the interface's own key that a set ignores, is the
+// engine's.
 func (h uapiHandler) UAPIGet() (*ifwg.Device, error) {
 	d := h.s.engine.Snapshot()
 	if d.PrivateKey != nil && *d.PrivateKey == clampedZeroKey {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
-	"time"
 
 	"github.com/wgbsd/wgbsd/internal/cookie"
 	"github.com/wgbsd/wgbsd/internal/noise"
@@ -235,6 +234,7 @@ func (ptx *PeerTx) Destroy() {
 // that the next packet starts a handshake at once, and receiving with them
 // continues until they are replaced, as if_wg's noise_local_private does.
 func (p *peer) rebindIdentity(static *noise.StaticIdentity) {
+	p.resetLastSent()
 	p.handshake.SetStaticIdentity(static)
 	p.clearHandshake()
 	p.keypairs.mu.Lock()
@@ -244,9 +244,6 @@ func (p *peer) rebindIdentity(static *noise.StaticIdentity) {
 		}
 	}
 	p.keypairs.mu.Unlock()
-	p.initiation.Lock()
-	p.initiation.lastSent = time.Time{}
-	p.initiation.Unlock()
 }
 
 // clampKey applies Curve25519 clamping to a private key.

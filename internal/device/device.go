@@ -109,11 +109,31 @@ type Device struct {
 	// goroutines counts the device-wide goroutines that Close waits for.
 	goroutines sync.WaitGroup
 
-	// hookInstallKeypair, when set, runs between the two steps of
-	// installing a new keypair (its index and its peer's keypairs), so
-	// that tests can interleave other operations there. It is nil outside
-	// tests.
-	hookInstallKeypair func(*peer)
+	// hooks lets tests interleave operations at points of the handshake
+	// path that no outside event can reach. It is nil outside tests.
+	hooks atomic.Pointer[testHooks]
+}
+
+// testHooks are functions the handshake path calls at fixed points when
+// set, so that tests can interleave other operations there.
+type testHooks struct {
+	// installKeypair runs between the two steps of installing a new
+	// keypair: pointing its index at it and adding it to the peer.
+	installKeypair func(*peer)
+	// createdResponse runs in sendHandshakeResponse between creating the
+	// response and stamping its time.
+	createdResponse func(*peer)
+	// initiating runs in sendHandshakeInitiation between its first
+	// check that the peer is active and stamping its time.
+	initiating func(*peer)
+}
+
+// hook returns the test hook chosen by pick, or nil.
+func (d *Device) hook(pick func(*testHooks) func(*peer)) func(*peer) {
+	if h := d.hooks.Load(); h != nil {
+		return pick(h)
+	}
+	return nil
 }
 
 // identity is the device's static identity with its cookie checker.

@@ -179,10 +179,15 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 	if !isRetry {
 		p.timers.handshakeAttempts.Store(0)
 	}
+	if hook := d.hook(func(h *testHooks) func(*peer) { return h.initiating }); hook != nil {
+		hook(p)
+	}
 	now := d.now()
 	p.initiation.Lock()
 	last := p.initiation.lastSent
-	if !last.IsZero() && now.Sub(last) < RekeyTimeout {
+	// A Down or a removal since the check above has reset lastSent
+	// under this lock; stamping now would outlive the reset.
+	if !p.isActive() || (!last.IsZero() && now.Sub(last) < RekeyTimeout) {
 		p.initiation.Unlock()
 		return
 	}
@@ -229,9 +234,13 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 // sendHandshakeResponse answers the initiation p's handshake has just
 // consumed, installing the new session as next. A response counts as a
 // handshake sent: no initiation follows it within RekeyTimeout, as in
-// if_wg, where noise_create_response stamps r_last_sent.
+// if_wg, where noise_create_response stamps r_last_sent. A Down, a
+// removal or a change of private key while the response is made voids
+// it: it is neither stamped, installed nor sent, as in if_wg, where
+// noise_create_response fails once the handshake has been cleared.
 func (p *peer) sendHandshakeResponse() {
 	d := p.device
+	epoch := p.initiationEpoch()
 	idx, err := d.indices.newIndex(indexEntry{peer: p})
 	if err != nil {
 		d.log.Errorf("%v - Failed to create response message: %v", p, err)
@@ -243,10 +252,15 @@ func (p *peer) sendHandshakeResponse() {
 		d.log.Errorf("%v - Failed to create response message: %v", p, err)
 		return
 	}
-	p.initiation.Lock()
-	p.initiation.lastSent = d.now()
-	p.initiation.Unlock()
-	if p.installKeypair(nk) == nil {
+	if hook := d.hook(func(h *testHooks) func(*peer) { return h.createdResponse }); hook != nil {
+		hook(p)
+	}
+	kp, live := p.commitResponse(epoch, nk)
+	if !live {
+		d.indices.remove(idx, indexEntry{peer: p})
+		return
+	}
+	if kp == nil {
 		return
 	}
 	if !p.isActive() {

@@ -28,7 +28,8 @@ type indexTable struct {
 	mu    sync.RWMutex
 	table map[uint32]indexEntry
 	// random is the source of indices; nil means crypto/rand.Reader.
-	// Tests replace it to see which bytes become indices.
+	// Tests replace it, before the first index is drawn, to see which
+	// bytes become indices; it is read without the lock.
 	random io.Reader
 }
 
@@ -41,13 +42,10 @@ func (t *indexTable) reader() io.Reader {
 }
 
 // newIndex allocates a fresh index for entry. It fails only if the random
-// source does; crypto/rand never returns an error.
+// source does; crypto/rand never returns an error. The random bytes are
+// drawn before the table is locked, as wireguard-go draws them, so that
+// lookups by the receive path do not wait on the random source.
 func (t *indexTable) newIndex(entry indexEntry) (uint32, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.table == nil {
-		t.table = make(map[uint32]indexEntry)
-	}
 	r := t.reader()
 	var b [4]byte
 	for {
@@ -58,12 +56,24 @@ func (t *indexTable) newIndex(entry indexEntry) (uint32, error) {
 		if idx == 0 {
 			continue
 		}
-		if _, taken := t.table[idx]; taken {
-			continue
+		if t.insert(idx, entry) {
+			return idx, nil
 		}
-		t.table[idx] = entry
-		return idx, nil
 	}
+}
+
+// insert makes idx stand for entry, reporting false if idx is taken.
+func (t *indexTable) insert(idx uint32, entry indexEntry) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.table == nil {
+		t.table = make(map[uint32]indexEntry)
+	}
+	if _, taken := t.table[idx]; taken {
+		return false
+	}
+	t.table[idx] = entry
+	return true
 }
 
 // lookup returns the entry of idx.
@@ -74,13 +84,14 @@ func (t *indexTable) lookup(idx uint32) (indexEntry, bool) {
 	return e, ok
 }
 
-// setKeypair points idx, which must belong to peer, at kp. It reports
-// false, changing nothing, when idx is no longer peer's.
+// setKeypair points idx, which must stand for peer's handshake, at kp.
+// It reports false, changing nothing, when idx is no longer peer's or
+// already stands for a keypair: an index is pointed at a keypair once.
 func (t *indexTable) setKeypair(idx uint32, peer *peer, kp *keypair) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, ok := t.table[idx]
-	if !ok || e.peer != peer {
+	if !ok || e.peer != peer || e.keypair != nil {
 		return false
 	}
 	t.table[idx] = indexEntry{peer: peer, keypair: kp}

@@ -78,3 +78,60 @@ func TestIndexTableUsesCryptoRand(t *testing.T) {
 type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// lockProbe is a random source that records whether the index table's
+// lock is held while it is read.
+type lockProbe struct {
+	t      *indexTable
+	locked bool
+}
+
+func (r *lockProbe) Read(b []byte) (int, error) {
+	if r.t.mu.TryLock() {
+		r.t.mu.Unlock()
+	} else {
+		r.locked = true
+	}
+	return cryptorand.Read(b)
+}
+
+// TestIndexTableDrawsUnlocked pins that the random bytes of an index are
+// drawn before the table is locked, as wireguard-go's
+// NewIndexForHandshake draws them, so that the receive path's lookups
+// never wait on the random source.
+func TestIndexTableDrawsUnlocked(t *testing.T) {
+	var tbl indexTable
+	probe := &lockProbe{t: &tbl}
+	tbl.random = probe
+	if _, err := tbl.newIndex(indexEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	if probe.locked {
+		t.Fatal("the random source was read with the table locked")
+	}
+}
+
+// TestIndexSetKeypairOnce pins that an index is pointed at a keypair
+// only while it stands for its peer's handshake: a second keypair, or
+// one of another peer, is refused and the entry stays as it was.
+func TestIndexSetKeypairOnce(t *testing.T) {
+	var tbl indexTable
+	p, other := &peer{}, &peer{}
+	idx, err := tbl.newIndex(indexEntry{peer: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp1, kp2 := &keypair{peer: p}, &keypair{peer: p}
+	if tbl.setKeypair(idx, other, kp1) {
+		t.Fatal("another peer's keypair took the index")
+	}
+	if !tbl.setKeypair(idx, p, kp1) {
+		t.Fatal("the handshake's index refused its keypair")
+	}
+	if tbl.setKeypair(idx, p, kp2) {
+		t.Fatal("an index that stands for a keypair was pointed at another")
+	}
+	if e, ok := tbl.lookup(idx); !ok || e.keypair != kp1 {
+		t.Fatalf("entry %+v, want the first keypair", e)
+	}
+}

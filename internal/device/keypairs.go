@@ -80,8 +80,8 @@ func (p *peer) installKeypair(nk *noise.Keypair) *keypair {
 	if !d.indices.setKeypair(kp.LocalIndex(), p, kp) {
 		return nil
 	}
-	if d.hookInstallKeypair != nil {
-		d.hookInstallKeypair(p)
+	if hook := d.hook(func(h *testHooks) func(*peer) { return h.installKeypair }); hook != nil {
+		hook(p)
 	}
 	var drop [2]*keypair
 	p.keypairs.mu.Lock()

@@ -70,11 +70,11 @@ func TestKeypairIndexFollowsMembership(t *testing.T) {
 		n *atomic.Int32
 	}{{tp.a, &clearedA}, {tp.b, &clearedB}} {
 		n := x.n
-		x.h.dev.hookInstallKeypair = func(p *peer) {
+		x.h.dev.hooks.Store(&testHooks{installKeypair: func(p *peer) {
 			if n.Add(1) == 1 {
 				p.clearKeypairs()
 			}
-		}
+		}})
 	}
 	if err := tp.a.tun.Inject(packet(tp.a, tp.b, false, "x")); err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestKeypairIndexFollowsMembership(t *testing.T) {
 
 	// After an erasure nothing stays reachable.
 	for _, h := range []*testHost{tp.a, tp.b} {
-		h.dev.hookInstallKeypair = nil
+		h.dev.hooks.Store(nil)
 	}
 	tp.a.peer(tp.b).clearKeypairs()
 	tp.b.peer(tp.a).clearKeypairs()

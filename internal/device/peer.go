@@ -47,6 +47,10 @@ type peer struct {
 		sync.Mutex
 		lastSent time.Time // our last initiation or response; zero if none
 		index    uint32    // local index of our outstanding handshake, or 0
+		// epoch counts the resets of lastSent (Down, removal, change
+		// of private key), so that a response made before a reset does
+		// not stamp its time after it.
+		epoch uint64
 	}
 	timers timers
 
@@ -100,12 +104,46 @@ func (p *peer) getEndpoint() conn.Endpoint {
 // stop returns p to its idle state when the device goes down or p is
 // removed: timers stopped, sessions, handshake and staged packets erased.
 func (p *peer) stop() {
+	p.resetLastSent()
 	p.stopTimers()
 	p.zeroKeyMaterial()
 	p.flushStaged()
+}
+
+// resetLastSent forgets when p last sent a handshake message, so that
+// the next initiation is not held back, and voids any response being
+// made, as noise_remote_handshake_clear does in if_wg. It comes first
+// in a reset, so that a response committed before it loses its keypair
+// to the rest of the reset.
+func (p *peer) resetLastSent() {
 	p.initiation.Lock()
 	p.initiation.lastSent = time.Time{}
+	p.initiation.epoch++
 	p.initiation.Unlock()
+}
+
+// initiationEpoch returns the count of resets of p's last-sent time.
+func (p *peer) initiationEpoch() uint64 {
+	p.initiation.Lock()
+	defer p.initiation.Unlock()
+	return p.initiation.epoch
+}
+
+// commitResponse stamps the time of a response that p sends now and
+// installs its keypair nk, unless p's handshake state was reset since
+// epoch or p may no longer send. Both happen under the initiation lock,
+// which a reset takes first: a reset either voids the response or comes
+// after it and erases or expires its keypair. It reports whether the
+// response is still live, with the installed keypair (nil if its index
+// is gone).
+func (p *peer) commitResponse(epoch uint64, nk *noise.Keypair) (*keypair, bool) {
+	p.initiation.Lock()
+	defer p.initiation.Unlock()
+	if p.initiation.epoch != epoch || !p.isActive() {
+		return nil, false
+	}
+	p.initiation.lastSent = p.device.now()
+	return p.installKeypair(nk), true
 }
 
 // zeroKeyMaterial erases the peer's sessions and any handshake in

@@ -176,8 +176,11 @@ func (n *Network) route(d Datagram) {
 	case Deliver:
 		n.deliver(d)
 	case Duplicate:
+		// The copy comes first: once d is queued, a receiver may take
+		// it and give its buffer back for reuse.
+		dup := Datagram{From: d.From, To: d.To, Data: copyData(d.Data)}
 		n.deliver(d)
-		n.deliver(Datagram{From: d.From, To: d.To, Data: copyData(d.Data)})
+		n.deliver(dup)
 	case Hold:
 		n.held = append(n.held, d)
 	default:

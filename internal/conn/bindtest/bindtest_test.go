@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wgbsd/wgbsd/internal/conn"
 )
@@ -191,7 +192,19 @@ func recvOnce(t *testing.T, fn conn.ReceiveFunc) []string {
 	t.Helper()
 	bufs := [][]byte{make([]byte, 64), make([]byte, 64)}
 	sizes, eps := make([]int, len(bufs)), make([]conn.Endpoint, len(bufs))
-	k, err := fn(bufs, sizes, eps)
+	type result struct {
+		k   int
+		err error
+	}
+	// The call runs apart so that a datagram that never comes fails the
+	// test; the Bind's Close at cleanup ends the call.
+	done := make(chan result, 1)
+	go func() {
+		k, err := fn(bufs, sizes, eps)
+		done <- result{k, err}
+	}()
+	r := within(t, "a datagram", done)
+	k, err := r.k, r.err
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,9 +244,7 @@ func TestIdle(t *testing.T) {
 		k, _ := fn(bufs, sizes, eps)
 		done <- []string{string(bufs[0][:sizes[0]])}[:k]
 	}()
-	for !n.Idle() {
-		runtime.Gosched()
-	}
+	waitUntil(t, "the receiver to come back", n.Idle)
 	// A held datagram is not consumed either; nor is a delivered one.
 	n.SetFault(func(Datagram) Action { return Hold })
 	send(t, a, to, "held")
@@ -242,7 +253,7 @@ func TestIdle(t *testing.T) {
 	}
 	n.SetFault(nil)
 	n.Release()
-	if got := <-done; fmt.Sprint(got) != "[held]" {
+	if got := within(t, "the held datagram", done); fmt.Sprint(got) != "[held]" {
 		t.Fatalf("received %q", got)
 	}
 	if n.Idle() {
@@ -295,7 +306,7 @@ func TestBlocking(t *testing.T) {
 	for len(got) < len(payloads) {
 		got = append(got, recvOnce(t, fn)...)
 	}
-	if err := <-sent; err != nil {
+	if err := within(t, "the sender", sent); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(payloads) {
@@ -310,20 +321,106 @@ func TestBlocking(t *testing.T) {
 		}
 		sent <- a.Send(bufs, conn.Endpoint{Dst: to})
 	}()
-	for n.Idle() {
-		runtime.Gosched()
-	}
-	for {
+	waitUntil(t, "the queue to fill", func() bool {
 		n.mu.Lock()
-		full := len(b.inbox) == QueueLen
-		n.mu.Unlock()
-		if full {
-			break
+		defer n.mu.Unlock()
+		return len(b.inbox) == QueueLen
+	})
+	b.Close()
+	if err := within(t, "the sender released by Close", sent); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitTimeout bounds how long a test waits for the Network to reach a
+// state, so that a regression fails instead of hanging until go test's
+// own timeout. It is a safety net, not a timing assertion.
+const waitTimeout = 20 * time.Second
+
+// waitUntil waits until cond holds, failing the test after waitTimeout.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
 		runtime.Gosched()
 	}
-	b.Close()
-	if err := <-sent; err != nil {
+}
+
+// within returns the next value from ch, failing the test if none comes
+// within waitTimeout.
+func within[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitTimeout):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// TestDuplicateCopiesBeforeDelivery pins that the second copy of a
+// duplicated datagram is made before the first is delivered: once the
+// first is queued a receiver may take it and free its buffer, and the
+// next datagram may reuse that buffer. The test holds the Network's lock
+// while it receives, as a receiver that runs between the two deliveries
+// would, so the sender cannot go on until the buffer has been reused.
+func TestDuplicateCopiesBeforeDelivery(t *testing.T) {
+	n, a, b := NewPair()
+	open(t, a, 0)
+	to := netip.AddrPortFrom(b.addr, open(t, b, 0))
+	// A full queue makes the sender of the duplicated datagram wait for
+	// room with the Network unlocked.
+	fill := make([][]byte, QueueLen)
+	for i := range fill {
+		fill[i] = []byte("fill")
+	}
+	if err := a.Send(fill, conn.Endpoint{Dst: to}); err != nil {
 		t.Fatal(err)
+	}
+	n.SetBlocking(true)
+	n.SetFault(func(d Datagram) Action {
+		if string(d.Data) == "dup" {
+			return Duplicate
+		}
+		return Deliver
+	})
+	sent := make(chan error, 1)
+	go func() { sent <- a.Send([][]byte{[]byte("dup")}, conn.Endpoint{Dst: to}) }()
+	waitUntil(t, "the sender to wait for room", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.pending == QueueLen+1
+	})
+
+	n.mu.Lock()
+	for len(freeBufs) > 0 {
+		<-freeBufs
+	}
+	var first Datagram
+	for range QueueLen + 1 {
+		first = within(t, "the first copy to be queued", b.inbox)
+		n.pending--
+	}
+	if string(first.Data) != "dup" {
+		n.mu.Unlock()
+		t.Fatalf("first datagram after the fill %q, want \"dup\"", first.Data)
+	}
+	freeData(first.Data)
+	reused := copyData([]byte("XXX"))
+	n.mu.Unlock()
+
+	if err := within(t, "the sender", sent); err != nil {
+		t.Fatal(err)
+	}
+	second := within(t, "the second copy", b.inbox)
+	n.mu.Lock()
+	n.pending--
+	n.mu.Unlock()
+	if string(second.Data) != "dup" {
+		t.Fatalf("the second copy reads %q, want \"dup\": it was copied from a buffer already reused for %q", second.Data, reused)
 	}
 }
