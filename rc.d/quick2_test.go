@@ -505,3 +505,13 @@ func TestRouteFailureUndoesUp(t *testing.T) {
 		t.Error("up left something behind")
 	}
 }
+
+// A hook that reads its standard input reads wg-quick's, not the list of
+// the hooks still to run: the hook after it runs too.
+func TestHookReadsStandardInput(t *testing.T) {
+	h := newHarness(t)
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\n"+
+		"PostUp = cat > /dev/null\nPostUp = hook after %i\n")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	expect(t, "commands", h.commands(), joined(hostUp, bareUp, lines("hook after wg0")))
+}
