@@ -498,7 +498,7 @@ func TestRouteFailureUndoesUp(t *testing.T) {
 		ifconfig wg0 destroy
 		ifconfig wg0
 	`))
-	if !strings.HasSuffix(r.stderr, "route: writing to routing socket: File exists\n[#] resolvconf -d wg0\n[#] ifconfig wg0 destroy\n") {
+	if !strings.HasSuffix(r.stderr, "[#] route -q -n add -inet6 fd00::2/128 -interface wg0\n[#] resolvconf -d wg0\n[#] ifconfig wg0 destroy\n") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 	if h.exists("wg0") || h.readWorld("resolv/wg0") != "" {
