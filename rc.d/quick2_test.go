@@ -515,3 +515,22 @@ func TestHookReadsStandardInput(t *testing.T) {
 	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
 	expect(t, "commands", h.commands(), joined(hostUp, bareUp, lines("hook after wg0")))
 }
+
+// What wg-quick reports is printed as it is: dash's echo, unlike FreeBSD
+// sh's, reads backslash escapes, and would print a tab and stop at "\c".
+func TestEchoKeepsBackslashes(t *testing.T) {
+	h := newHarness(t)
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\n"+
+		`PostUp = hook 'x\ty\c' %i`+"\n")
+	r := h.wgQuick("up", "wg0")
+	checkRun(t, r, 0, "")
+	if !strings.Contains(r.stderr, `[#] hook 'x\ty\c' wg0`+"\n") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	h.commands()
+	r = h.wgQuick("up", `/nowhere/x\ty.conf`)
+	checkRun(t, r, 1, "")
+	if want := "wg-quick: `/nowhere/x\\ty.conf' does not exist\n"; r.stderr != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", r.stderr, want)
+	}
+}
