@@ -534,3 +534,21 @@ func TestEchoKeepsBackslashes(t *testing.T) {
 		t.Errorf("stderr:\n%q\nwant\n%q", r.stderr, want)
 	}
 }
+
+// Configuration values are words, never file name patterns: a "*" in
+// Address or DNS reaches ifconfig(8) and resolvconf(8) as it is, not as
+// the names of the files in the working directory. A hook is shell, and
+// globs.
+func TestValuesAreNotGlobbed(t *testing.T) {
+	h := newHarness(t)
+	conf := h.confPath("wg0")
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\nAddress = 10.0.0.1/24, *\nDNS = 10.0.0.53, *\n"+
+		"PostUp = hook "+conf[:len(conf)-1]+"?\n")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	cmds := h.commands()
+	for _, want := range []string{"ifconfig wg0 inet * alias", "| search *", "hook " + conf} {
+		if !slices.Contains(cmds, want) {
+			t.Errorf("no %q in the commands:\n%s", want, strings.Join(cmds, "\n"))
+		}
+	}
+}
