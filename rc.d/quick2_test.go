@@ -286,8 +286,9 @@ SaveConfig = true
 PostUp = hook up %i
 ` + strings.TrimPrefix(liveShowconf, "[Interface]\n")
 
-// SaveConfig: save, and down, write what is live back to the file; peers
-// added at run time survive a restart.
+// SaveConfig: save, and down, write what is live back to the file, synced
+// to the disk before it replaces the old one; peers added at run time
+// survive a restart.
 func TestSaveConfig(t *testing.T) {
 	h := newHarness(t)
 	h.conf("wg0", saveConf)
@@ -305,6 +306,7 @@ func TestSaveConfig(t *testing.T) {
 		ifconfig -f inet:cidr,inet6:cidr wg0
 		resolvconf -l wg0
 		wg showconf wg0
+		sync
 	`))
 	expect(t, "echo", echoed(r), lines("wg showconf wg0"))
 	checkSaved(t, h)
@@ -316,6 +318,7 @@ func TestSaveConfig(t *testing.T) {
 		ifconfig -f inet:cidr,inet6:cidr wg0
 		resolvconf -l wg0
 		wg showconf wg0
+		sync
 		wg show wg0 allowed-ips
 		ifconfig wg0 destroy
 		ifconfig wg0

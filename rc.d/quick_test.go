@@ -403,7 +403,7 @@ func TestEndpointRouteExists(t *testing.T) {
 	h.fail("route-add-192.0.2.1")
 	r := h.wgQuick("up", "wg0")
 	checkRun(t, r, 0, "")
-	if !strings.Contains(r.stderr, "[#] route -q -n add -inet 192.0.2.1 -gateway 192.168.1.1\n[!] going on without a host route to 192.0.2.1: the routes there are carry its traffic\n") {
+	if !strings.Contains(r.stderr, "[#] route -q -n add -inet 192.0.2.1 -gateway 192.168.1.1\n[!] going on without a host route to 192.0.2.1: the route there already carries its traffic\n") {
 		t.Errorf("no warning:\n%s", r.stderr)
 	}
 	h.commands()
