@@ -16,7 +16,7 @@ var hostUp = lines(`
 	ifconfig wg0
 	kldstat -q -m if_wg
 	kldload -n if_wg
-	ifconfig wg create name wg0
+	ifconfig wg create
 `)
 
 // loadedUp is what up runs before the configuration when if_wg is loaded.
@@ -55,7 +55,7 @@ AllowedIPs = 0.0.0.0/0, 10.1.0.0/16
 			sysctl -n net.fibs
 			kldstat -q -m if_wg
 			kldload -n if_wg
-			ifconfig wg create name wg0
+			ifconfig wg create
 			wg setconf wg0 /dev/stdin
 		`),
 		input(`[Interface]
@@ -208,7 +208,7 @@ func TestHooksCallWg(t *testing.T) {
 			hook pre wg0
 			kldstat -q -m if_wg
 			kldload -n if_wg
-			ifconfig wg create name wg0
+			ifconfig wg create
 		`),
 		bareUp,
 		lines(`

@@ -123,7 +123,7 @@ func TestUpDownPlain(t *testing.T) {
 	expect(t, "commands", h.commands(), joined(hostUp, basicConfigure()))
 	expect(t, "echo", echoed(r), lines(`
 		kldload -n if_wg
-		ifconfig wg create name wg0
+		ifconfig wg create
 		wg setconf wg0 /dev/stdin
 		ifconfig wg0 inet 10.0.0.1/24 alias
 		ifconfig wg0 inet6 fd00::1/64 alias
@@ -444,4 +444,29 @@ func TestDownWithoutRecords(t *testing.T) {
 		resolvconf -l wg0
 		resolvconf -d wg0
 	`))
+}
+
+// Another takes the name between up's look and the kernel's new
+// interface: the rename fails, and up destroys the interface it made,
+// which "ifconfig wg create name wg0" would have left behind, and leaves
+// the other's alone.
+func TestUpRenameRace(t *testing.T) {
+	h := basic(t)
+	h.setWorld("kld-loaded", "")
+	h.setWorld("race-wg0", "")
+	r := h.wgQuick("up", "wg0")
+	checkRun(t, r, 1, "")
+	expect(t, "commands", h.commands(), lines(`
+		ifconfig wg0
+		kldstat -q -m if_wg
+		ifconfig wg create
+		ifconfig wg1 name wg0
+		ifconfig wg1 destroy
+	`))
+	if !strings.HasSuffix(r.stderr, "ifconfig: ioctl SIOCSIFNAME (set name): File exists\n[#] ifconfig wg1 destroy\n") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if h.exists("wg1") || !h.exists("wg0") {
+		t.Errorf("wg1 exists: %v, wg0 exists: %v", h.exists("wg1"), h.exists("wg0"))
+	}
 }
