@@ -294,6 +294,21 @@ var routeEvents = []struct {
 	},
 }
 
+// fullUpWith brings wg0 up with fullConf with the build of route(8) named
+// ("netlink" or "rtsock"), and returns the pids of its route monitor, which
+// waits for the test.
+func fullUpWith(t *testing.T, build string) (h *harness, route, loop int) {
+	t.Helper()
+	h = full(t)
+	if build == "rtsock" {
+		h.setWorld("rtsock", "")
+	}
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	h.commands()
+	route, loop = h.monitor("wg0")
+	return h, route, loop
+}
+
 // The route monitor moves the endpoint host routes when the default route
 // changes: a new gateway after roaming to another network. It reads the
 // gateway with netstat(1), not "route get": on a routing socket route(8)'s
@@ -303,13 +318,7 @@ var routeEvents = []struct {
 func TestRouteMonitorFollowsDefaultRoute(t *testing.T) {
 	for _, ev := range routeEvents {
 		t.Run(ev.build, func(t *testing.T) {
-			h := full(t)
-			if ev.build == "rtsock" {
-				h.setWorld("rtsock", "")
-			}
-			checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-			h.commands()
-			_, loop := h.monitor("wg0")
+			h, _, loop := fullUpWith(t, ev.build)
 
 			h.setWorld("route/-inet_default", routeVia("default", "10.9.9.1", "em0"))
 			h.setWorld("monitor", ev.change)
@@ -334,11 +343,7 @@ func TestRouteMonitorFollowsDefaultRoute(t *testing.T) {
 // Lookups and misses change no route: the monitor lets them pass. Were it
 // to act on an RTM_GET, its own would wake it again, without end.
 func TestRouteMonitorIgnoresLookups(t *testing.T) {
-	h := full(t)
-	h.setWorld("rtsock", "")
-	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-	h.commands()
-	_, loop := h.monitor("wg0")
+	h, _, loop := fullUpWith(t, "rtsock")
 	h.setWorld("monitor", "\ngot message of size 200 on Mon Dec  7 10:00:00 2026\n"+
 		"RTM_GET: Report Metrics: len 200, pid: 812, seq 1, errno 0, flags:<UP,GATEWAY,DONE,STATIC>\n"+
 		"\ngot message of size 200 on Mon Dec  7 10:00:00 2026\n"+
@@ -355,13 +360,7 @@ func TestRouteMonitorIgnoresLookups(t *testing.T) {
 func TestRouteMonitorInterfaceGone(t *testing.T) {
 	for _, ev := range routeEvents {
 		t.Run(ev.build, func(t *testing.T) {
-			h := full(t)
-			if ev.build == "rtsock" {
-				h.setWorld("rtsock", "")
-			}
-			checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-			h.commands()
-			route, loop := h.monitor("wg0")
+			h, route, loop := fullUpWith(t, ev.build)
 			h.removeWorld("ifaces/wg0")
 			h.setWorld("monitor", ev.departure)
 			h.setWorld("monitor-go", "")
