@@ -16,7 +16,7 @@ var hostUp = lines(`
 	ifconfig wg0
 	kldstat -q -m if_wg
 	kldload -n if_wg
-	ifconfig wg create name wg0
+	ifconfig wg create
 `)
 
 // loadedUp is what up runs before the configuration when if_wg is loaded.
@@ -55,7 +55,7 @@ AllowedIPs = 0.0.0.0/0, 10.1.0.0/16
 			sysctl -n net.fibs
 			kldstat -q -m if_wg
 			kldload -n if_wg
-			ifconfig wg create name wg0
+			ifconfig wg create
 			wg setconf wg0 /dev/stdin
 		`),
 		input(`[Interface]
@@ -208,7 +208,7 @@ func TestHooksCallWg(t *testing.T) {
 			hook pre wg0
 			kldstat -q -m if_wg
 			kldload -n if_wg
-			ifconfig wg create name wg0
+			ifconfig wg create
 		`),
 		bareUp,
 		lines(`
@@ -286,8 +286,9 @@ SaveConfig = true
 PostUp = hook up %i
 ` + strings.TrimPrefix(liveShowconf, "[Interface]\n")
 
-// SaveConfig: save, and down, write what is live back to the file; peers
-// added at run time survive a restart.
+// SaveConfig: save, and down, write what is live back to the file, synced
+// to the disk before it replaces the old one; peers added at run time
+// survive a restart.
 func TestSaveConfig(t *testing.T) {
 	h := newHarness(t)
 	h.conf("wg0", saveConf)
@@ -305,6 +306,7 @@ func TestSaveConfig(t *testing.T) {
 		ifconfig -f inet:cidr,inet6:cidr wg0
 		resolvconf -l wg0
 		wg showconf wg0
+		sync
 	`))
 	expect(t, "echo", echoed(r), lines("wg showconf wg0"))
 	checkSaved(t, h)
@@ -316,6 +318,7 @@ func TestSaveConfig(t *testing.T) {
 		ifconfig -f inet:cidr,inet6:cidr wg0
 		resolvconf -l wg0
 		wg showconf wg0
+		sync
 		wg show wg0 allowed-ips
 		ifconfig wg0 destroy
 		ifconfig wg0
@@ -465,18 +468,32 @@ func TestUsage(t *testing.T) {
 }
 
 // Without a default route, an endpoint's host route is a blackhole: the
-// tunnel must never carry its own packets.
+// tunnel must never carry its own packets. The two builds of route(8)
+// differ here: on netlink "route get" of a missing route succeeds and
+// prints nothing but a warning (see testdata/bin/route).
 func TestFullTunnelWithoutDefaultRoute(t *testing.T) {
-	h := full(t)
-	h.removeWorld("route/-inet_default")
-	h.removeWorld("route/-inet6_default")
-	h.removeWorld("monitor-gate")
-	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-	cmds := h.commands()
-	expect(t, "host routes", cmds[len(cmds)-2:], lines(`
-		route -q -n add -inet 192.0.2.1 127.0.0.1 -blackhole
-		route -q -n add -inet6 2001:db8::1 ::1 -blackhole
-	`))
+	for _, build := range []string{"netlink", "rtsock"} {
+		t.Run(build, func(t *testing.T) {
+			h := full(t)
+			if build == "rtsock" {
+				h.setWorld("rtsock", "")
+			}
+			h.removeWorld("route/-inet_default")
+			h.removeWorld("route/-inet6_default")
+			h.removeWorld("route/-inet_192.0.2.1")
+			h.removeWorld("monitor-gate")
+			checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+			cmds := h.commands()
+			expect(t, "host routes", cmds[len(cmds)-2:], lines(`
+				route -q -n add -inet 192.0.2.1 127.0.0.1 -blackhole
+				route -q -n add -inet6 2001:db8::1 ::1 -blackhole
+			`))
+			// The MTU comes from the IPv6 endpoint's route alone.
+			if !slices.Contains(cmds, "ifconfig wg0 mtu 1420") {
+				t.Errorf("commands:\n%s", strings.Join(cmds, "\n"))
+			}
+		})
+	}
 }
 
 // A failure halfway, a route the kernel refuses, undoes the DNS records
@@ -498,10 +515,57 @@ func TestRouteFailureUndoesUp(t *testing.T) {
 		ifconfig wg0 destroy
 		ifconfig wg0
 	`))
-	if !strings.HasSuffix(r.stderr, "route: writing to routing socket: File exists\n[#] resolvconf -d wg0\n[#] ifconfig wg0 destroy\n") {
+	if !strings.HasSuffix(r.stderr, "[#] route -q -n add -inet6 fd00::2/128 -interface wg0\n[#] resolvconf -d wg0\n[#] ifconfig wg0 destroy\n") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 	if h.exists("wg0") || h.readWorld("resolv/wg0") != "" {
 		t.Error("up left something behind")
+	}
+}
+
+// A hook that reads its standard input reads wg-quick's, not the list of
+// the hooks still to run: the hook after it runs too.
+func TestHookReadsStandardInput(t *testing.T) {
+	h := newHarness(t)
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\n"+
+		"PostUp = cat > /dev/null\nPostUp = hook after %i\n")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	expect(t, "commands", h.commands(), joined(hostUp, bareUp, lines("hook after wg0")))
+}
+
+// What wg-quick reports is printed as it is: dash's echo, unlike FreeBSD
+// sh's, reads backslash escapes, and would print a tab and stop at "\c".
+func TestEchoKeepsBackslashes(t *testing.T) {
+	h := newHarness(t)
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\n"+
+		`PostUp = hook 'x\ty\c' %i`+"\n")
+	r := h.wgQuick("up", "wg0")
+	checkRun(t, r, 0, "")
+	if !strings.Contains(r.stderr, `[#] hook 'x\ty\c' wg0`+"\n") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	h.commands()
+	r = h.wgQuick("up", `/nowhere/x\ty.conf`)
+	checkRun(t, r, 1, "")
+	if want := "wg-quick: `/nowhere/x\\ty.conf' does not exist\n"; r.stderr != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", r.stderr, want)
+	}
+}
+
+// Configuration values are words, never file name patterns: a "*" in
+// Address or DNS reaches ifconfig(8) and resolvconf(8) as it is, not as
+// the names of the files in the working directory. A hook is shell, and
+// globs.
+func TestValuesAreNotGlobbed(t *testing.T) {
+	h := newHarness(t)
+	conf := h.confPath("wg0")
+	h.conf("wg0", "[Interface]\nPrivateKey = "+privA+"\nMTU = 1400\nAddress = 10.0.0.1/24, *\nDNS = 10.0.0.53, *\n"+
+		"PostUp = hook "+conf[:len(conf)-1]+"?\n")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	cmds := h.commands()
+	for _, want := range []string{"ifconfig wg0 inet * alias", "| search *", "hook " + conf} {
+		if !slices.Contains(cmds, want) {
+			t.Errorf("no %q in the commands:\n%s", want, strings.Join(cmds, "\n"))
+		}
 	}
 }

@@ -123,7 +123,7 @@ func TestUpDownPlain(t *testing.T) {
 	expect(t, "commands", h.commands(), joined(hostUp, basicConfigure()))
 	expect(t, "echo", echoed(r), lines(`
 		kldload -n if_wg
-		ifconfig wg create name wg0
+		ifconfig wg create
 		wg setconf wg0 /dev/stdin
 		ifconfig wg0 inet 10.0.0.1/24 alias
 		ifconfig wg0 inet6 fd00::1/64 alias
@@ -271,53 +271,126 @@ func TestFullTunnel(t *testing.T) {
 	expect(t, "monitor", h.takeLines(h.world+"/monitor.log"), lines("route -n monitor"))
 }
 
-// The route monitor moves the endpoint host routes when the default route
-// changes: a new gateway after roaming to another network.
-func TestRouteMonitorFollowsDefaultRoute(t *testing.T) {
-	h := full(t)
+// routeEvents are the lines "route -n monitor" prints for a change of the
+// default route and for an interface's departure, in the two builds of
+// route(8) (see testdata/bin/route): netlink, FreeBSD 14's default, and
+// the routing socket.
+var routeEvents = []struct {
+	build, change, departure string
+}{
+	{
+		build: "netlink",
+		// route_netlink.c print_nlmsg_route, print_nlmsg_link.
+		change:    "10:00:00.124 PID  812 add/repl route 0.0.0.0/0 gw 10.9.9.1 iface em0 mtu 1500 table inet.0\n",
+		departure: "10:00:00.124 PID    0 delete iface iface#5 wg0 admin DOWN oper DOWN mtu 1420 \n",
+	},
+	{
+		build: "rtsock",
+		// route.c monitor and print_rtmsg.
+		change: "\ngot message of size 200 on Mon Dec  7 10:00:00 2026\n" +
+			"RTM_CHANGE: Change Metrics or flags: len 200, pid: 12, seq 3, errno 0, flags:<UP,GATEWAY,DONE,STATIC>\n",
+		departure: "\ngot message of size 32 on Mon Dec  7 10:00:00 2026\n" +
+			"RTM_IFANNOUNCE: interface arrival/departure: len 32, if# 5, what: departure\n",
+	},
+}
+
+// fullUpWith brings wg0 up with fullConf with the build of route(8) named
+// ("netlink" or "rtsock"), and returns the pids of its route monitor, which
+// waits for the test.
+func fullUpWith(t *testing.T, build string) (h *harness, route, loop int) {
+	t.Helper()
+	h = full(t)
+	if build == "rtsock" {
+		h.setWorld("rtsock", "")
+	}
 	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
 	h.commands()
-	_, loop := h.monitor("wg0")
+	route, loop = h.monitor("wg0")
+	return h, route, loop
+}
 
-	h.setWorld("route/-inet_default", routeVia("default", "10.9.9.1", "em0"))
-	// print_rtmsg's first line of a message, after monitor()'s header.
+// The route monitor moves the endpoint host routes when the default route
+// changes: a new gateway after roaming to another network. It reads the
+// gateway with netstat(1), not "route get": on a routing socket route(8)'s
+// own lookup is echoed to every listener (sys/net/rtsock.c send_rtm_reply,
+// "Sends the prepared reply message in @rtm to all rtsock clients";
+// rts_attach sets SO_USELOOPBACK), route(8) monitor included.
+func TestRouteMonitorFollowsDefaultRoute(t *testing.T) {
+	for _, ev := range routeEvents {
+		t.Run(ev.build, func(t *testing.T) {
+			h, _, loop := fullUpWith(t, ev.build)
+
+			h.setWorld("route/-inet_default", routeVia("default", "10.9.9.1", "em0"))
+			h.setWorld("monitor", ev.change)
+			h.setWorld("monitor-exit", "")
+			h.setWorld("monitor-go", "")
+			h.waitGone(loop)
+			expect(t, "monitor's commands", h.commands(), lines(`
+				ifconfig wg0
+				netstat -rn -f inet
+				netstat -rn -f inet6
+				wg show wg0 endpoints
+				route -q -n delete -inet 192.0.2.1
+				route -q -n add -inet 192.0.2.1 -gateway 10.9.9.1
+			`))
+			if got, want := h.runFile("wg0.hostroutes"), "-inet6 2001:db8::1 -gateway fe80::1%em0\n-inet 192.0.2.1 -gateway 10.9.9.1\n"; got != want {
+				t.Errorf("recorded host routes:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// Lookups and misses change no route: the monitor lets them pass. Were it
+// to act on an RTM_GET, its own would wake it again, without end.
+func TestRouteMonitorIgnoresLookups(t *testing.T) {
+	h, _, loop := fullUpWith(t, "rtsock")
 	h.setWorld("monitor", "\ngot message of size 200 on Mon Dec  7 10:00:00 2026\n"+
-		"RTM_CHANGE: Change Metrics or flags: len 200, pid: 12, seq 3, errno 0, flags:<UP,GATEWAY,DONE,STATIC>\n")
+		"RTM_GET: Report Metrics: len 200, pid: 812, seq 1, errno 0, flags:<UP,GATEWAY,DONE,STATIC>\n"+
+		"\ngot message of size 200 on Mon Dec  7 10:00:00 2026\n"+
+		"RTM_MISS: Lookup failed on this address: len 200, pid: 0, seq 0, errno 0, flags:<>\n"+
+		"10:00:00.124 PID  812 add/repl addr 10.0.0.1/24 iface wg0 \n")
 	h.setWorld("monitor-exit", "")
 	h.setWorld("monitor-go", "")
 	h.waitGone(loop)
-	expect(t, "monitor's commands", h.commands(), lines(`
-		ifconfig wg0
-		route -n get -inet default
-		route -n get -inet6 default
-		wg show wg0 endpoints
-		route -q -n delete -inet 192.0.2.1
-		route -q -n add -inet 192.0.2.1 -gateway 10.9.9.1
-	`))
-	if got, want := h.runFile("wg0.hostroutes"), "-inet6 2001:db8::1 -gateway fe80::1%em0\n-inet 192.0.2.1 -gateway 10.9.9.1\n"; got != want {
-		t.Errorf("recorded host routes:\n%s\nwant:\n%s", got, want)
-	}
+	expect(t, "monitor's commands", h.commands(), nil)
 }
 
 // The route monitor cleans up after an interface destroyed behind
 // wg-quick's back.
 func TestRouteMonitorInterfaceGone(t *testing.T) {
+	for _, ev := range routeEvents {
+		t.Run(ev.build, func(t *testing.T) {
+			h, route, loop := fullUpWith(t, ev.build)
+			h.removeWorld("ifaces/wg0")
+			h.setWorld("monitor", ev.departure)
+			h.setWorld("monitor-go", "")
+			h.waitGone(loop)
+			h.waitGone(route)
+			expect(t, "monitor's commands", h.commands(), lines(`
+				ifconfig wg0
+				route -q -n delete -inet 192.0.2.1
+				route -q -n delete -inet6 2001:db8::1
+			`))
+			if h.runFile("wg0.hostroutes") != "" || h.runFile("wg0.monitor") != "" {
+				t.Error("records left behind")
+			}
+		})
+	}
+}
+
+// An interface destroyed behind wg-quick's back while its monitor saw
+// nothing: a new up stops the old monitor rather than orphan it.
+func TestUpStopsStaleMonitor(t *testing.T) {
 	h := full(t)
 	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
-	h.commands()
-	_, loop := h.monitor("wg0")
+	oldRoute, oldLoop := h.monitor("wg0")
 	h.removeWorld("ifaces/wg0")
-	h.setWorld("monitor", "\ngot message of size 32 on Mon Dec  7 10:00:00 2026\n"+
-		"RTM_IFANNOUNCE: interface arrival/departure: len 32, if# 5, what: departure\n")
-	h.setWorld("monitor-go", "")
-	h.waitGone(loop)
-	expect(t, "monitor's commands", h.commands(), lines(`
-		ifconfig wg0
-		route -q -n delete -inet 192.0.2.1
-		route -q -n delete -inet6 2001:db8::1
-	`))
-	if h.runFile("wg0.hostroutes") != "" || h.runFile("wg0.monitor") != "" {
-		t.Error("records left behind")
+	h.removeWorld("ifaces/wg0.wg")
+	checkRun(t, h.wgQuick("up", "wg0"), 0, "")
+	h.waitGone(oldLoop)
+	h.waitGone(oldRoute)
+	if route, loop := h.monitor("wg0"); route == oldRoute || loop == oldLoop || processGone(loop) {
+		t.Errorf("monitor %d %d after a second up, the first was %d %d", route, loop, oldRoute, oldLoop)
 	}
 }
 
@@ -329,7 +402,7 @@ func TestEndpointRouteExists(t *testing.T) {
 	h.fail("route-add-192.0.2.1")
 	r := h.wgQuick("up", "wg0")
 	checkRun(t, r, 0, "")
-	if !strings.Contains(r.stderr, "route: writing to routing socket: File exists\n[!] going on without a host route to 192.0.2.1: the routes there are carry its traffic\n") {
+	if !strings.Contains(r.stderr, "[#] route -q -n add -inet 192.0.2.1 -gateway 192.168.1.1\n[!] going on without a host route to 192.0.2.1: the route there already carries its traffic\n") {
 		t.Errorf("no warning:\n%s", r.stderr)
 	}
 	h.commands()
@@ -370,4 +443,29 @@ func TestDownWithoutRecords(t *testing.T) {
 		resolvconf -l wg0
 		resolvconf -d wg0
 	`))
+}
+
+// Another takes the name between up's look and the kernel's new
+// interface: the rename fails, and up destroys the interface it made,
+// which "ifconfig wg create name wg0" would have left behind, and leaves
+// the other's alone.
+func TestUpRenameRace(t *testing.T) {
+	h := basic(t)
+	h.setWorld("kld-loaded", "")
+	h.setWorld("race-wg0", "")
+	r := h.wgQuick("up", "wg0")
+	checkRun(t, r, 1, "")
+	expect(t, "commands", h.commands(), lines(`
+		ifconfig wg0
+		kldstat -q -m if_wg
+		ifconfig wg create
+		ifconfig wg1 name wg0
+		ifconfig wg1 destroy
+	`))
+	if !strings.HasSuffix(r.stderr, "ifconfig: ioctl SIOCSIFNAME (set name): File exists\n[#] ifconfig wg1 destroy\n") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if h.exists("wg1") || !h.exists("wg0") {
+		t.Errorf("wg1 exists: %v, wg0 exists: %v", h.exists("wg1"), h.exists("wg0"))
+	}
 }

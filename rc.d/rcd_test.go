@@ -68,7 +68,7 @@ func TestUserspaceKnob(t *testing.T) {
 	expect(t, "commands", h.commands()[:3], lines(`
 		ifconfig wg0
 		kldstat -q -m if_wg
-		ifconfig wg create name wg0
+		ifconfig wg create
 	`))
 	h.rc(`wireguard_enable="YES"`, `wireguard_interfaces="wg0"`, `wireguard_userspace="sometimes"`)
 	checkRun(t, h.run("stop"), 1, "")

@@ -12,7 +12,9 @@
 #	kld-loadable		kldload can load if_wg
 #	jail			kldload fails as in a jail
 #	fail/<what>		makes a command fail (see each stand-in)
-#	route/<family>_<dest>	what "route -n get" prints, "/" in dest as "_"
+#	route/<family>_<dest>	what "route -n get" prints, "/" in dest as "_";
+#				netstat -rn shows the default routes
+#	rtsock			route(8) is the routing-socket build, not netlink
 #	monitor			what "route -n monitor" prints
 #	resolv/<if>		what resolvconf holds for the interface
 #	wg/<if>.<field>		what "wg show <if> <field>" prints
@@ -50,11 +52,12 @@ rcd_log_input()
 	done < "$1" >> "$RCD_LOG"
 }
 
-# rcd_fail what message: fails with the message when fail/<what> exists.
+# rcd_fail what [message]: fails, with the message if there is one, when
+# fail/<what> exists.
 rcd_fail()
 {
 	if [ -e "${RCD_WORLD}/fail/$1" ]; then
-		echo "$2" >&2
+		[ -z "$2" ] || echo "$2" >&2
 		exit 1
 	fi
 }
