@@ -212,15 +212,17 @@ func startTestDaemon(t testing.TB, tl tools, s side, env []string, prog string, 
 	return d
 }
 
-// waitSocket waits until the interface's control socket accepts a
-// connection, failing the test if exited closes first.
+// waitSocket waits until the interface's control socket answers a UAPI
+// get, failing the test if exited closes first. A connection alone is not
+// enough: wgd listens before it creates the interface, so that a second
+// wgd for the same name fails early, and the kernel queues connections
+// before anything accepts them.
 func waitSocket(t testing.TB, iface string, exited <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		c, err := net.Dial("unix", socketPath(iface))
+		err := uapiGetAnswered(socketPath(iface), deadline)
 		if err == nil {
-			c.Close()
 			return
 		}
 		select {
@@ -232,6 +234,33 @@ func waitSocket(t testing.TB, iface string, exited <-chan struct{}) {
 			t.Fatalf("socket of %s never answered: %v", iface, err)
 		}
 	}
+}
+
+// uapiGetAnswered sends a UAPI get to the socket at path and reads the
+// reply up to its closing errno line.
+func uapiGetAnswered(path string, deadline time.Time) error {
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(deadline)
+	if _, err := c.Write([]byte("get=1\n\n")); err != nil {
+		return err
+	}
+	var reply []byte
+	buf := make([]byte, 4096)
+	for !bytes.HasSuffix(reply, []byte("\n\n")) {
+		n, err := c.Read(buf)
+		if err != nil {
+			return fmt.Errorf("reading the get reply: %w", err)
+		}
+		reply = append(reply, buf[:n]...)
+	}
+	if !bytes.Contains(reply, []byte("errno=0\n")) {
+		return fmt.Errorf("get reply %q", reply)
+	}
+	return nil
 }
 
 // waitGone waits until the interface no longer exists in the side's
