@@ -28,15 +28,26 @@ type mmsgIO struct {
 }
 
 func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
-	m := &mmsgIO{recv: newMmsgReceiver(rc)}
-	m.senders.New = func() any { return newMmsgSender(rc, &m.gso) }
+	single := offloadsOff.Load()
+	m := &mmsgIO{recv: newMmsgReceiver(rc, single)}
+	m.senders.New = func() any { return newMmsgSender(rc, &m.gso, single) }
 	// Kernels before 4.18 have no UDP_SEGMENT.
 	rc.Control(func(fd uintptr) {
 		_, err := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
-		m.gso.Store(err == nil)
+		m.gso.Store(err == nil && !single)
 	})
 	return m, nil
 }
+
+// offloadsOff is set by SetOffloads(false).
+var offloadsOff atomic.Bool
+
+// SetOffloads turns the batching and offloads of Binds opened from now on
+// on (the default) or off. Off, a socket moves one datagram per system
+// call, without UDP_SEGMENT, as FreeBSD's recvmsg and sendto loops do
+// (batch_freebsd.go), so that the FreeBSD path's cost can be measured on
+// Linux.
+func SetOffloads(on bool) { offloadsOff.Store(!on) }
 
 func (m *mmsgIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
 	return m.recv.receive(bufs, sizes, eps)
@@ -61,14 +72,17 @@ type mmsgReceiver struct {
 	count int // messages offered to the kernel
 	n     int // messages received
 	err   error
+	// single receives one message per system call (offloads off).
+	single bool
 }
 
-func newMmsgReceiver(rc syscall.RawConn) *mmsgReceiver {
+func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 	r := &mmsgReceiver{
-		rc:    rc,
-		msgs:  make([]unix.Mmsghdr, batchSize),
-		iovs:  make([]unix.Iovec, batchSize),
-		names: make([]sockaddr, batchSize),
+		rc:     rc,
+		single: single,
+		msgs:   make([]unix.Mmsghdr, batchSize),
+		iovs:   make([]unix.Iovec, batchSize),
+		names:  make([]sockaddr, batchSize),
 	}
 	for i := range r.msgs {
 		r.msgs[i].Hdr.Iov = &r.iovs[i]
@@ -108,6 +122,9 @@ func (r *mmsgReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int,
 }
 
 func (r *mmsgReceiver) recvFD(fd uintptr) bool {
+	if r.single {
+		return r.recvSingleFD(fd)
+	}
 	for {
 		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
 		switch errno {
@@ -123,6 +140,28 @@ func (r *mmsgReceiver) recvFD(fd uintptr) bool {
 			return true
 		}
 	}
+}
+
+// recvSingleFD receives one message per system call until the socket is
+// empty or the batch is full, as FreeBSD's loop does. Only an empty
+// socket with nothing received yet makes the poller wait.
+func (r *mmsgReceiver) recvSingleFD(fd uintptr) bool {
+	for r.n < r.count {
+		_, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[r.n])), 1, 0, 0, 0)
+		switch errno {
+		case 0:
+			r.n++
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return r.n > 0
+		default:
+			if r.n == 0 {
+				r.err = errno
+			}
+			return true
+		}
+	}
+	return true
 }
 
 // UDP generic segmentation offload (UDP_SEGMENT): one message carries a
@@ -156,16 +195,19 @@ type mmsgSender struct {
 	// gsoErr is set when the kernel refused a segmented message; the
 	// round stops there and the rest goes out unsegmented.
 	gsoErr syscall.Errno
+	// single sends one message per system call (offloads off).
+	single bool
 }
 
-func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool) *mmsgSender {
+func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool, single bool) *mmsgSender {
 	s := &mmsgSender{
-		rc:   rc,
-		gso:  gso,
-		msgs: make([]unix.Mmsghdr, batchSize),
-		iovs: make([]unix.Iovec, batchSize),
-		ctrl: make([]byte, batchSize*gsoCmsgSpace),
-		segs: make([]int, batchSize),
+		rc:     rc,
+		gso:    gso,
+		single: single,
+		msgs:   make([]unix.Mmsghdr, batchSize),
+		iovs:   make([]unix.Iovec, batchSize),
+		ctrl:   make([]byte, batchSize*gsoCmsgSpace),
+		segs:   make([]int, batchSize),
 	}
 	for i := range s.msgs {
 		s.msgs[i].Hdr.Name = &s.name[0]
@@ -268,7 +310,11 @@ func (s *mmsgSender) run(bufs [][]byte, first int, gso bool) int {
 // again without segmentation.
 func (s *mmsgSender) sendFD(fd uintptr) bool {
 	for s.done < s.count {
-		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(s.count-s.done), 0, 0, 0)
+		vlen := s.count - s.done
+		if s.single {
+			vlen = 1
+		}
+		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(vlen), 0, 0, 0)
 		switch {
 		case errno == 0:
 			s.done += int(n)
