@@ -5,7 +5,6 @@ package tun
 import (
 	"encoding/binary"
 	"io"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -107,45 +106,6 @@ func enableOffloads(fd int) error {
 		return errno
 	}
 	return nil
-}
-
-// checksum folds the one's complement sum of b into initial, without
-// the final complement.
-func checksum(b []byte, initial uint64) uint16 {
-	ac := initial
-	var carry uint64
-	for len(b) >= 32 {
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b), 0)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[8:]), carry)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[16:]), carry)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[24:]), carry)
-		ac += carry
-		b = b[32:]
-	}
-	for len(b) >= 8 {
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b), 0)
-		ac += carry
-		b = b[8:]
-	}
-	if len(b) >= 4 {
-		ac, carry = bits.Add64(ac, uint64(binary.BigEndian.Uint32(b)), 0)
-		ac += carry
-		b = b[4:]
-	}
-	if len(b) >= 2 {
-		ac, carry = bits.Add64(ac, uint64(binary.BigEndian.Uint16(b)), 0)
-		ac += carry
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		ac, carry = bits.Add64(ac, uint64(b[0])<<8, 0)
-		ac += carry
-	}
-	ac = (ac >> 32) + (ac & 0xffffffff)
-	ac = (ac >> 32) + (ac & 0xffffffff)
-	ac = (ac >> 16) + (ac & 0xffff)
-	ac = (ac >> 16) + (ac & 0xffff)
-	return uint16(ac)
 }
 
 // pseudoSum returns the unfolded sum of the TCP pseudo-header of pkt, an
