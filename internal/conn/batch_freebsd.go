@@ -33,9 +33,16 @@ func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
 	return l, nil
 }
 
-func (l *loopIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
-	return l.recv.receive(bufs, sizes, eps)
+func (l *loopIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
+	n, err := l.recv.receive(bufs, sizes, eps)
+	if segs != nil {
+		clear(segs[:n])
+	}
+	return n, err
 }
+
+// coalesce does nothing: FreeBSD's UDP does not coalesce datagrams.
+func (l *loopIO) coalesce() {}
 
 func (l *loopIO) send(bufs [][]byte, dst netip.AddrPort) error {
 	s := l.senders.Get().(*loopSender)

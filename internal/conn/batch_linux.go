@@ -49,8 +49,24 @@ var offloadsOff atomic.Bool
 // Linux.
 func SetOffloads(on bool) { offloadsOff.Store(!on) }
 
-func (m *mmsgIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
-	return m.recv.receive(bufs, sizes, eps)
+func (m *mmsgIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
+	return m.recv.receive(bufs, sizes, segs, eps)
+}
+
+// coalesce turns on UDP_GRO (Linux 5.0), unless offloads are off: the
+// kernel then hands over a run of datagrams from one sender, such as one
+// sent with UDP_SEGMENT, as one message, with the datagram size in a
+// control message. Without it the kernel cuts such a run into datagrams
+// itself, one buffer each.
+func (m *mmsgIO) coalesce() {
+	if m.recv.single {
+		return
+	}
+	m.recv.rc.Control(func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1) == nil {
+			m.recv.gro.Store(true)
+		}
+	})
 }
 
 func (m *mmsgIO) send(bufs [][]byte, dst netip.AddrPort) error {
@@ -74,7 +90,14 @@ type mmsgReceiver struct {
 	err   error
 	// single receives one message per system call (offloads off).
 	single bool
+	// gro is set once UDP_GRO is on; ctrl then holds one control
+	// message buffer per message.
+	gro  atomic.Bool
+	ctrl []byte
 }
+
+// groCmsgSpace is the room for the UDP_GRO control message, an int.
+var groCmsgSpace = unix.CmsgSpace(4)
 
 func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 	r := &mmsgReceiver{
@@ -83,6 +106,7 @@ func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 		msgs:   make([]unix.Mmsghdr, batchSize),
 		iovs:   make([]unix.Iovec, batchSize),
 		names:  make([]sockaddr, batchSize),
+		ctrl:   make([]byte, batchSize*groCmsgSpace),
 	}
 	for i := range r.msgs {
 		r.msgs[i].Hdr.Iov = &r.iovs[i]
@@ -93,13 +117,21 @@ func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 	return r
 }
 
-func (r *mmsgReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+func (r *mmsgReceiver) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
 	r.count, r.n, r.err = min(len(bufs), len(r.msgs)), 0, nil
+	gro := segs != nil && r.gro.Load()
 	for i := range r.count {
 		r.iovs[i].Base = &bufs[i][0]
 		r.iovs[i].SetLen(len(bufs[i]))
-		r.msgs[i].Hdr.Namelen = sockaddrSize
-		r.msgs[i].Hdr.Flags = 0
+		h := &r.msgs[i].Hdr
+		h.Namelen = sockaddrSize
+		h.Flags = 0
+		h.Control = nil
+		h.SetControllen(0)
+		if gro {
+			h.Control = &r.ctrl[i*groCmsgSpace]
+			h.SetControllen(groCmsgSpace)
+		}
 	}
 	err := r.rc.Read(r.fn)
 	for i := range r.count {
@@ -117,8 +149,36 @@ func (r *mmsgReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int,
 			sizes[i] = 0
 		}
 		eps[i] = Endpoint{Dst: linuxSockaddr.parse(&r.names[i])}
+		if segs != nil {
+			segs[i] = 0
+			if gro {
+				segs[i] = groSegment(r.ctrl[i*groCmsgSpace:][:r.msgs[i].Hdr.Controllen])
+			}
+		}
 	}
 	return r.n, nil
+}
+
+// groSegment returns the datagram size from the UDP_GRO control message
+// in ctrl, the control data the kernel returned for one message, or 0
+// when there is none.
+func groSegment(ctrl []byte) int {
+	for len(ctrl) >= unix.CmsgLen(0) {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
+		n := int(h.Len) // uint64 or uint32, by ABI
+		if n < unix.CmsgLen(0) || n > len(ctrl) {
+			return 0
+		}
+		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && n >= unix.CmsgLen(4) {
+			return int(binary.NativeEndian.Uint32(ctrl[unix.CmsgLen(0):]))
+		}
+		next := unix.CmsgSpace(n - unix.CmsgLen(0))
+		if next > len(ctrl) {
+			return 0
+		}
+		ctrl = ctrl[next:]
+	}
+	return 0
 }
 
 func (r *mmsgReceiver) recvFD(fd uintptr) bool {

@@ -34,10 +34,7 @@ func (d *Device) openBind(port uint16) error {
 		}
 	}
 	d.net.port = actual
-	for _, fn := range d.bind.ReceiveFuncs() {
-		d.net.receivers.Add(1)
-		go d.receiver(fn)
-	}
+	d.startReceivers()
 	return nil
 }
 

@@ -5,6 +5,7 @@ package device
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 )
 
 // element is one packet on its way through the engine, in a buffer with
@@ -29,6 +30,14 @@ type element struct {
 
 	// next links staged elements of a peer.
 	next *element
+
+	// owner is set on an element for one of the datagrams of a
+	// coalesced message after the first: its buf is a slice of the
+	// owner's, which goes back to the pool once the owner and every such
+	// element have been put. refs counts them, the owner included, while
+	// the buffer is shared.
+	owner *element
+	refs  atomic.Int32
 }
 
 // elementPool is a bounded pool of elements. At most limit elements are
@@ -163,7 +172,16 @@ func (p *elementPool) fetch(size int) *element {
 
 // put returns e to the pool.
 func (p *elementPool) put(e *element) {
-	*e = element{buf: e.buf}
+	if o := e.owner; o != nil {
+		e.reset()
+		e.buf, e.owner = nil, nil
+		segmentPool.Put(e)
+		e = o
+	}
+	if e.refs.Load() > 0 && e.refs.Add(-1) > 0 {
+		return // another datagram still uses the buffer
+	}
+	e.reset()
 	if !p.fixed {
 		p.storage.Put(e)
 	}
@@ -177,6 +195,43 @@ func (p *elementPool) put(e *element) {
 	if wake {
 		p.cond.Broadcast()
 	}
+}
+
+// reset clears what the engine recorded about e's packet.
+func (e *element) reset() {
+	e.size, e.src, e.plain, e.counter, e.next = 0, netip.AddrPort{}, 0, 0, nil
+}
+
+// segmentPool recycles the elements of the datagrams of a coalesced
+// message after the first; they own no buffer.
+var segmentPool = sync.Pool{New: func() any { return new(element) }}
+
+// splitMessages counts the coalesced messages split, for tests and
+// profiles.
+var splitMessages atomic.Uint64
+
+// split cuts the coalesced message in e, size bytes of datagrams of seg
+// bytes each (the last possibly shorter), into one element per datagram,
+// all sharing e's buffer, and appends them to out: e itself for the
+// first, then one from segmentPool for each of the others. Every datagram
+// stays where the kernel put it and is opened there; its plaintext and
+// what a TUN write puts in front of it stay within its own bytes.
+func split(e *element, size, seg int, out []*element) []*element {
+	splitMessages.Add(1)
+	k := (size + seg - 1) / seg
+	e.size = seg
+	e.refs.Store(int32(k))
+	out = append(out, e)
+	for off := seg; off < size; off += seg {
+		end := min(off+seg, size)
+		c := segmentPool.Get().(*element)
+		c.buf = e.buf[off:end:end]
+		c.size = end - off
+		c.src = e.src
+		c.owner = e
+		out = append(out, c)
+	}
+	return out
 }
 
 // refill replaces the elements a read handed on, the first len(handed)

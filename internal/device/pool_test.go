@@ -58,3 +58,41 @@ func TestReceivePoolLimit(t *testing.T) {
 		t.Fatal("getN succeeded on a closed pool")
 	}
 }
+
+// TestSplitSharesBuffer checks that split cuts a coalesced message into
+// elements over the owner's buffer, and that the buffer goes back to the
+// pool only when the owner and every other datagram's element are put,
+// in any order.
+func TestSplitSharesBuffer(t *testing.T) {
+	var p elementPool
+	p.initReceive(4 * MaxBatchSize)
+	owner := p.tryGet()
+	for i := range owner.buf[:2500] {
+		owner.buf[i] = byte(i / 1000)
+	}
+	dgrams := split(owner, 2500, 1000, nil)
+	if len(dgrams) != 3 || dgrams[0] != owner {
+		t.Fatalf("split into %d elements, the first the owner: %v", len(dgrams), dgrams[0] == owner)
+	}
+	for i, e := range dgrams {
+		want := min(1000, 2500-1000*i)
+		if e.size != want || len(e.buf) < e.size || e.buf[0] != byte(i) || e.buf[e.size-1] != byte(i) {
+			t.Fatalf("datagram %d: size %d, buffer of %d from %d", i, e.size, len(e.buf), e.buf[0])
+		}
+		if i > 0 && cap(e.buf) != e.size {
+			t.Fatalf("datagram %d can grow into the next: cap %d", i, cap(e.buf))
+		}
+	}
+	for _, e := range []*element{dgrams[1], owner, dgrams[2]} {
+		if p.outstanding() != 1 {
+			t.Fatal("the shared buffer went back before its last datagram")
+		}
+		p.put(e)
+	}
+	if p.outstanding() != 0 {
+		t.Fatalf("%d out after every datagram was put", p.outstanding())
+	}
+	if e := p.tryGet(); e != owner || e.refs.Load() != 0 || e.owner != nil {
+		t.Fatal("the owner did not come back clean")
+	}
+}
