@@ -181,12 +181,17 @@ func groSegment(ctrl []byte) int {
 	return 0
 }
 
+// The receive and send calls below are raw system calls: on a
+// non-blocking socket they return at once, with EAGAIN when they would
+// block, so telling the scheduler (entersyscall, exitsyscall, and sysmon
+// taking the P away from a call it thinks blocked) costs more than the
+// call. The same holds for the tun reads and writes (offload_linux.go).
 func (r *mmsgReceiver) recvFD(fd uintptr) bool {
 	if r.single {
 		return r.recvSingleFD(fd)
 	}
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
 		switch errno {
 		case 0:
 			r.n = int(n)
@@ -207,7 +212,7 @@ func (r *mmsgReceiver) recvFD(fd uintptr) bool {
 // socket with nothing received yet makes the poller wait.
 func (r *mmsgReceiver) recvSingleFD(fd uintptr) bool {
 	for r.n < r.count {
-		_, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[r.n])), 1, 0, 0, 0)
+		_, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[r.n])), 1, 0, 0, 0)
 		switch errno {
 		case 0:
 			r.n++
@@ -374,7 +379,7 @@ func (s *mmsgSender) sendFD(fd uintptr) bool {
 		if s.single {
 			vlen = 1
 		}
-		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(vlen), 0, 0, 0)
+		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(vlen), 0, 0, 0)
 		switch {
 		case errno == 0:
 			s.done += int(n)

@@ -181,6 +181,9 @@ func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 	return 0, rerr
 }
 
+// readFD and writeFD make raw system calls: the descriptor is
+// non-blocking, so a read or write returns at once (EAGAIN when it would
+// block), and telling the scheduler about it costs more than the call.
 func (r *vnetReader) readFD(fd uintptr) bool {
 	for r.n < len(r.bufs) {
 		if r.pend != nil {
@@ -195,7 +198,7 @@ func (r *vnetReader) readFD(fd uintptr) bool {
 		r.iov[1].SetLen(len(buf))
 		r.iov[2].Base = &spill[0]
 		r.iov[2].SetLen(len(spill))
-		n, _, errno := unix.Syscall(unix.SYS_READV, fd, uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
+		n, _, errno := unix.RawSyscall(unix.SYS_READV, fd, uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
 		switch {
 		case errno == unix.EINTR:
 			continue
@@ -414,7 +417,7 @@ func (w *vnetWriter) writeFD(fd uintptr) bool {
 		w.iovs = iovs
 		var errno syscall.Errno
 		for {
-			_, _, errno = unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(len(iovs)))
+			_, _, errno = unix.RawSyscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(len(iovs)))
 			if errno != unix.EINTR {
 				break
 			}
