@@ -96,6 +96,12 @@ type mmsgReceiver struct {
 	ctrl []byte
 }
 
+// groMessages is how many messages a read takes at most once UDP_GRO is
+// on. A coalesced message can fill a whole 64 KiB buffer, and a read that
+// drains a long socket queue into 128 of them makes 8 MiB resident at
+// once; 16 messages still carry up to a thousand datagrams.
+const groMessages = 16
+
 // groCmsgSpace is the room for the UDP_GRO control message, an int.
 var groCmsgSpace = unix.CmsgSpace(4)
 
@@ -120,6 +126,9 @@ func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 func (r *mmsgReceiver) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
 	r.count, r.n, r.err = min(len(bufs), len(r.msgs)), 0, nil
 	gro := segs != nil && r.gro.Load()
+	if gro {
+		r.count = min(r.count, groMessages)
+	}
 	for i := range r.count {
 		r.iovs[i].Base = &bufs[i][0]
 		r.iovs[i].SetLen(len(bufs[i]))

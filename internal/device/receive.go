@@ -65,12 +65,10 @@ func (d *Device) receiver(recv conn.SegmentReceiveFunc) {
 		r.bufs[i] = e.buf
 	}
 	failures := 0
-	slots := n // buffers offered to the next read
 	for {
-		count, err := recv(r.bufs[:slots], r.sizes, r.segs, r.srcs)
+		count, err := recv(r.bufs, r.sizes, r.segs, r.srcs)
 		dgrams := r.elems[:count]
 		if slices.ContainsFunc(r.segs[:count], func(s int) bool { return s > 0 }) {
-			slots = min(n, coalescedReadSlots)
 			dgrams = r.dgrams[:0]
 			for i, e := range r.elems[:count] {
 				e.src = r.srcs[i].Dst
@@ -112,13 +110,6 @@ func (d *Device) receiver(recv conn.SegmentReceiveFunc) {
 		}
 	}
 }
-
-// coalescedReadSlots is how many buffers a receiver offers to each read
-// once its socket has brought a coalesced message. Each such message can
-// fill a whole 64 KiB buffer, and a read that drains a long socket queue
-// into all MaxBatchSize buffers would make 8 MiB of them resident at
-// once; 16 messages still carry up to a thousand datagrams.
-const coalescedReadSlots = 16
 
 // receiveRetryPause is the pause after a failed receive, multiplied by
 // the number of failures in a row (up to a second).
