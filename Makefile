@@ -25,7 +25,7 @@ LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
 .PHONY: all build binaries completions test test-deps lint-deps lint fmt vet staticcheck \
-	lint-sh lint-man cross demo install install-bin install-completions \
+	lint-sh lint-man cross demo bench install install-bin install-completions \
 	install-rc install-man uninstall clean
 
 all: binaries completions
@@ -88,6 +88,12 @@ lint-man:
 # our wg from wg-quick-style files, ping and a transfer across, wg show.
 demo:
 	GO="${GO}" bash demo/demo.sh
+
+# bench (Linux, root): wgd against the pinned wireguard-go, and wgd with
+# its offloads off against Debian's wireguard-go, in two network
+# namespaces; see bench/bench.sh and docs/performance.md.
+bench:
+	GO="${GO}" BUILDDIR="${BUILDDIR}" sh bench/bench.sh
 
 cross:
 	for a in ${CROSS_ARCHS}; do \

@@ -273,21 +273,30 @@ func TestWgdToWgd(t *testing.T) {
 // nvlist, against wireguard-go, configured by Debian's wg over UAPI.
 func TestWgdToWireguardGo(t *testing.T) {
 	tl := requireTools(t)
-	wggo := testenv.RequireWireguardGo(t)
 	tp := newTopology(t, tl)
-	privA, pubA := newKeys(t)
-	privB, pubB := newKeys(t)
-
-	startTestDaemon(t, tl, tp.a, nil, tl.wgd, "-f", tp.a.iface)
-	startTestDaemon(t, tl, tp.b, []string{"WG_PROCESS_FOREGROUND=1"}, wggo, "-f", tp.b.iface)
-
-	setconf(t, tl.wg, tp.a, wgConfig(privA, 51820, pubB, tp.b, 51821, false))
-	setconf(t, tl.stockWG, tp.b, wgConfig(privB, 51821, pubA, tp.a, 51820, true))
-	tp.addressUp(tp.a)
-	tp.addressUp(tp.b)
+	privA, pubA, privB, pubB := wgdAndWireguardGo(t, tp, true)
 	exercise(t, tp)
 	checkDumps(t, tl, tp.a, privA, 51820, pubB, tp.b, 51821, "off")
 	checkDumps(t, tl, tp.b, privB, 51821, pubA, tp.a, 51820, "25")
+}
+
+// wgdAndWireguardGo starts wgd on side a, configured by this tree's wg
+// over nvlist, and the pinned wireguard-go on side b, configured by
+// Debian's wg over UAPI (with a keepalive if keepaliveB), and brings both
+// interfaces up. It returns the keys of a and b.
+func wgdAndWireguardGo(t *testing.T, tp *topology, keepaliveB bool) (privA, pubA, privB, pubB ifwg.Key) {
+	t.Helper()
+	tl := tp.tl
+	wggo := testenv.RequireWireguardGo(t)
+	privA, pubA = newKeys(t)
+	privB, pubB = newKeys(t)
+	startTestDaemon(t, tl, tp.a, nil, tl.wgd, "-f", tp.a.iface)
+	startTestDaemon(t, tl, tp.b, []string{"WG_PROCESS_FOREGROUND=1"}, wggo, "-f", tp.b.iface)
+	setconf(t, tl.wg, tp.a, wgConfig(privA, 51820, pubB, tp.b, 51821, false))
+	setconf(t, tl.stockWG, tp.b, wgConfig(privB, 51821, pubA, tp.a, 51820, keepaliveB))
+	tp.addressUp(tp.a)
+	tp.addressUp(tp.b)
+	return privA, pubA, privB, pubB
 }
 
 // TestStartErrors checks wgd's one-line errors for the failures to start

@@ -97,8 +97,22 @@ func waitStop(log *logger, stop <-chan os.Signal, l *control.Listener, dev *devi
 	return true, nil
 }
 
+// offloadsEnv names the environment variable that turns the Linux tun
+// and UDP offloads off ("off") for measurements: one packet per tun read
+// and write and one datagram per system call, as on FreeBSD.
+const offloadsEnv = "WGD_OFFLOADS"
+
 // startEngine creates the tun interface and the engine on it.
 func startEngine(iface string, log *logger) (*device.Device, error) {
+	switch v := os.Getenv(offloadsEnv); v {
+	case "", "on":
+	case "off":
+		tun.SetOffloads(false)
+		conn.SetOffloads(false)
+		log.Verbosef("offloads off: one packet per tun read and write, one datagram per system call")
+	default:
+		return nil, fmt.Errorf("%s=%q: want on or off", offloadsEnv, v)
+	}
 	t, err := tun.Create(iface, defaultMTU)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func TestZeroPrivateKeyShow(t *testing.T) {
 
 	// The UAPI answer is wireguard-go's: Debian's wg shows the same for
 	// the pinned wireguard-go given the same command.
-	wggo := testenv.RequireTool(t, "WGBSD_WIREGUARD_GO", "wireguard")
+	wggo := testenv.RequireWireguardGo(t)
 	startTestDaemon(t, tl, tp.b, []string{"WG_PROCESS_FOREGROUND=1"}, wggo, "-f", tp.b.iface)
 	runProg(t, "", tl.stockWG, "set", tp.b.iface, "private-key", "/dev/null")
 	for _, field := range []string{"public-key", "private-key"} {

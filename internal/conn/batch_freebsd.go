@@ -33,9 +33,16 @@ func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
 	return l, nil
 }
 
-func (l *loopIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
-	return l.recv.receive(bufs, sizes, eps)
+func (l *loopIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
+	n, err := l.recv.receive(bufs, sizes, eps)
+	if segs != nil {
+		clear(segs[:n])
+	}
+	return n, err
 }
+
+// coalesce does nothing: FreeBSD's UDP does not coalesce datagrams.
+func (l *loopIO) coalesce() {}
 
 func (l *loopIO) send(bufs [][]byte, dst netip.AddrPort) error {
 	s := l.senders.Get().(*loopSender)
@@ -85,14 +92,15 @@ func (r *loopReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int,
 }
 
 // recvFD receives until the socket is empty or the batch is full. Only an
-// empty socket with nothing received yet makes the poller wait.
+// empty socket with nothing received yet makes the poller wait. As on
+// Linux (batch_linux.go), the calls are raw: the socket is non-blocking.
 func (r *loopReceiver) recvFD(fd uintptr) bool {
 	for r.n < len(r.bufs) {
 		b := r.bufs[r.n]
 		r.iov.Base = &b[0]
 		r.iov.SetLen(len(b))
 		r.msg.Name, r.msg.Namelen, r.msg.Flags = &r.names[r.n][0], sockaddrSize, 0
-		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+		n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
 		switch errno {
 		case 0:
 			r.sizes[r.n] = int(n)
@@ -151,7 +159,7 @@ func (s *loopSender) sendFD(fd uintptr) bool {
 			p = unsafe.Pointer(&b[0])
 		}
 		for {
-			_, _, errno := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(b)), 0,
+			_, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(b)), 0,
 				uintptr(unsafe.Pointer(&s.name[0])), uintptr(s.namelen))
 			if errno == unix.EINTR {
 				continue

@@ -28,18 +28,45 @@ type mmsgIO struct {
 }
 
 func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
-	m := &mmsgIO{recv: newMmsgReceiver(rc)}
-	m.senders.New = func() any { return newMmsgSender(rc, &m.gso) }
+	single := offloadsOff.Load()
+	m := &mmsgIO{recv: newMmsgReceiver(rc, single)}
+	m.senders.New = func() any { return newMmsgSender(rc, &m.gso, single) }
 	// Kernels before 4.18 have no UDP_SEGMENT.
 	rc.Control(func(fd uintptr) {
 		_, err := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
-		m.gso.Store(err == nil)
+		m.gso.Store(err == nil && !single)
 	})
 	return m, nil
 }
 
-func (m *mmsgIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
-	return m.recv.receive(bufs, sizes, eps)
+// offloadsOff is set by SetOffloads(false).
+var offloadsOff atomic.Bool
+
+// SetOffloads turns the batching and offloads of Binds opened from now on
+// on (the default) or off. Off, a socket moves one datagram per system
+// call, without UDP_SEGMENT, as FreeBSD's recvmsg and sendto loops do
+// (batch_freebsd.go), so that the FreeBSD path's cost can be measured on
+// Linux.
+func SetOffloads(on bool) { offloadsOff.Store(!on) }
+
+func (m *mmsgIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
+	return m.recv.receive(bufs, sizes, segs, eps)
+}
+
+// coalesce turns on UDP_GRO (Linux 5.0), unless offloads are off: the
+// kernel then hands over a run of datagrams from one sender, such as one
+// sent with UDP_SEGMENT, as one message, with the datagram size in a
+// control message. Without it the kernel cuts such a run into datagrams
+// itself, one buffer each.
+func (m *mmsgIO) coalesce() {
+	if m.recv.single {
+		return
+	}
+	m.recv.rc.Control(func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1) == nil {
+			m.recv.gro.Store(true)
+		}
+	})
 }
 
 func (m *mmsgIO) send(bufs [][]byte, dst netip.AddrPort) error {
@@ -61,14 +88,31 @@ type mmsgReceiver struct {
 	count int // messages offered to the kernel
 	n     int // messages received
 	err   error
+	// single receives one message per system call (offloads off).
+	single bool
+	// gro is set once UDP_GRO is on; ctrl then holds one control
+	// message buffer per message.
+	gro  atomic.Bool
+	ctrl []byte
 }
 
-func newMmsgReceiver(rc syscall.RawConn) *mmsgReceiver {
+// groMessages is how many messages a read takes at most once UDP_GRO is
+// on. A coalesced message can fill a whole 64 KiB buffer, and a read that
+// drains a long socket queue into 128 of them makes 8 MiB resident at
+// once; 16 messages still carry up to a thousand datagrams.
+const groMessages = 16
+
+// groCmsgSpace is the room for the UDP_GRO control message, an int.
+var groCmsgSpace = unix.CmsgSpace(4)
+
+func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
 	r := &mmsgReceiver{
-		rc:    rc,
-		msgs:  make([]unix.Mmsghdr, batchSize),
-		iovs:  make([]unix.Iovec, batchSize),
-		names: make([]sockaddr, batchSize),
+		rc:     rc,
+		single: single,
+		msgs:   make([]unix.Mmsghdr, batchSize),
+		iovs:   make([]unix.Iovec, batchSize),
+		names:  make([]sockaddr, batchSize),
+		ctrl:   make([]byte, batchSize*groCmsgSpace),
 	}
 	for i := range r.msgs {
 		r.msgs[i].Hdr.Iov = &r.iovs[i]
@@ -79,13 +123,24 @@ func newMmsgReceiver(rc syscall.RawConn) *mmsgReceiver {
 	return r
 }
 
-func (r *mmsgReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+func (r *mmsgReceiver) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
 	r.count, r.n, r.err = min(len(bufs), len(r.msgs)), 0, nil
+	gro := segs != nil && r.gro.Load()
+	if gro {
+		r.count = min(r.count, groMessages)
+	}
 	for i := range r.count {
 		r.iovs[i].Base = &bufs[i][0]
 		r.iovs[i].SetLen(len(bufs[i]))
-		r.msgs[i].Hdr.Namelen = sockaddrSize
-		r.msgs[i].Hdr.Flags = 0
+		h := &r.msgs[i].Hdr
+		h.Namelen = sockaddrSize
+		h.Flags = 0
+		h.Control = nil
+		h.SetControllen(0)
+		if gro {
+			h.Control = &r.ctrl[i*groCmsgSpace]
+			h.SetControllen(groCmsgSpace)
+		}
 	}
 	err := r.rc.Read(r.fn)
 	for i := range r.count {
@@ -103,13 +158,49 @@ func (r *mmsgReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int,
 			sizes[i] = 0
 		}
 		eps[i] = Endpoint{Dst: linuxSockaddr.parse(&r.names[i])}
+		if segs != nil {
+			segs[i] = 0
+			if gro {
+				segs[i] = groSegment(r.ctrl[i*groCmsgSpace:][:r.msgs[i].Hdr.Controllen])
+			}
+		}
 	}
 	return r.n, nil
 }
 
+// groSegment returns the datagram size from the UDP_GRO control message
+// in ctrl, the control data the kernel returned for one message, or 0
+// when there is none.
+func groSegment(ctrl []byte) int {
+	for len(ctrl) >= unix.CmsgLen(0) {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
+		n := int(h.Len) // uint64 or uint32, by ABI
+		if n < unix.CmsgLen(0) || n > len(ctrl) {
+			return 0
+		}
+		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && n >= unix.CmsgLen(4) {
+			return int(binary.NativeEndian.Uint32(ctrl[unix.CmsgLen(0):]))
+		}
+		next := unix.CmsgSpace(n - unix.CmsgLen(0))
+		if next > len(ctrl) {
+			return 0
+		}
+		ctrl = ctrl[next:]
+	}
+	return 0
+}
+
+// The receive and send calls below are raw system calls: on a
+// non-blocking socket they return at once, with EAGAIN when they would
+// block, so telling the scheduler (entersyscall, exitsyscall, and sysmon
+// taking the P away from a call it thinks blocked) costs more than the
+// call. The same holds for the tun reads and writes (offload_linux.go).
 func (r *mmsgReceiver) recvFD(fd uintptr) bool {
+	if r.single {
+		return r.recvSingleFD(fd)
+	}
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
 		switch errno {
 		case 0:
 			r.n = int(n)
@@ -123,6 +214,28 @@ func (r *mmsgReceiver) recvFD(fd uintptr) bool {
 			return true
 		}
 	}
+}
+
+// recvSingleFD receives one message per system call until the socket is
+// empty or the batch is full, as FreeBSD's loop does. Only an empty
+// socket with nothing received yet makes the poller wait.
+func (r *mmsgReceiver) recvSingleFD(fd uintptr) bool {
+	for r.n < r.count {
+		_, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[r.n])), 1, 0, 0, 0)
+		switch errno {
+		case 0:
+			r.n++
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return r.n > 0
+		default:
+			if r.n == 0 {
+				r.err = errno
+			}
+			return true
+		}
+	}
+	return true
 }
 
 // UDP generic segmentation offload (UDP_SEGMENT): one message carries a
@@ -156,16 +269,19 @@ type mmsgSender struct {
 	// gsoErr is set when the kernel refused a segmented message; the
 	// round stops there and the rest goes out unsegmented.
 	gsoErr syscall.Errno
+	// single sends one message per system call (offloads off).
+	single bool
 }
 
-func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool) *mmsgSender {
+func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool, single bool) *mmsgSender {
 	s := &mmsgSender{
-		rc:   rc,
-		gso:  gso,
-		msgs: make([]unix.Mmsghdr, batchSize),
-		iovs: make([]unix.Iovec, batchSize),
-		ctrl: make([]byte, batchSize*gsoCmsgSpace),
-		segs: make([]int, batchSize),
+		rc:     rc,
+		gso:    gso,
+		single: single,
+		msgs:   make([]unix.Mmsghdr, batchSize),
+		iovs:   make([]unix.Iovec, batchSize),
+		ctrl:   make([]byte, batchSize*gsoCmsgSpace),
+		segs:   make([]int, batchSize),
 	}
 	for i := range s.msgs {
 		s.msgs[i].Hdr.Name = &s.name[0]
@@ -268,7 +384,11 @@ func (s *mmsgSender) run(bufs [][]byte, first int, gso bool) int {
 // again without segmentation.
 func (s *mmsgSender) sendFD(fd uintptr) bool {
 	for s.done < s.count {
-		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(s.count-s.done), 0, 0, 0)
+		vlen := s.count - s.done
+		if s.single {
+			vlen = 1
+		}
+		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(vlen), 0, 0, 0)
 		switch {
 		case errno == 0:
 			s.done += int(n)

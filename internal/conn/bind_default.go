@@ -23,7 +23,13 @@ func newSocketIO(conn *net.UDPConn, _ syscall.RawConn) (socketIO, error) {
 	return netIO{conn: conn}, nil
 }
 
-func (n netIO) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+// coalesce does nothing: package net receives one datagram at a time.
+func (n netIO) coalesce() {}
+
+func (n netIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
+	if segs != nil {
+		segs[0] = 0
+	}
 	size, from, err := n.conn.ReadFromUDPAddrPort(bufs[0])
 	if err != nil {
 		return 0, err

@@ -17,8 +17,13 @@ import (
 // provides it (see newSocketIO); receive is called by one goroutine at a
 // time, send by any number.
 type socketIO interface {
-	receive(bufs [][]byte, sizes []int, eps []Endpoint) (int, error)
+	// receive fills segs, when it is not nil, as a SegmentReceiveFunc
+	// does; without segs it receives no coalesced message.
+	receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error)
 	send(bufs [][]byte, dst netip.AddrPort) error
+	// coalesce asks the kernel to coalesce received datagrams from now
+	// on, where the platform can.
+	coalesce()
 }
 
 // socket is one open UDP socket of a Bind.
@@ -38,7 +43,7 @@ type stdBind struct {
 	markSet bool
 }
 
-var _ Bind = (*stdBind)(nil)
+var _ SegmentBind = (*stdBind)(nil)
 
 // NewBind returns a closed Bind for the system's UDP sockets.
 func NewBind() Bind { return &stdBind{} }
@@ -60,10 +65,11 @@ func (b *stdBind) Open(port uint16) (uint16, error) {
 		actual, err = b.openPair(port)
 		if err == nil {
 			b.fns = nil
-			for _, s := range []*socket{b.v4, b.v6} {
-				if s != nil {
-					b.fns = append(b.fns, s.io.receive)
-				}
+			for _, s := range b.sockets() {
+				io := s.io
+				b.fns = append(b.fns, func(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
+					return io.receive(bufs, sizes, nil, eps)
+				})
 			}
 			return actual, nil
 		}
@@ -131,6 +137,30 @@ func (b *stdBind) ReceiveFuncs() []ReceiveFunc {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return append([]ReceiveFunc(nil), b.fns...)
+}
+
+// SegmentReceiveFuncs implements SegmentBind.
+func (b *stdBind) SegmentReceiveFuncs() []SegmentReceiveFunc {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var fns []SegmentReceiveFunc
+	for _, s := range b.sockets() {
+		s.io.coalesce()
+		fns = append(fns, s.io.receive)
+	}
+	return fns
+}
+
+// sockets returns the open sockets, IPv4 first.
+func (b *stdBind) sockets() []*socket {
+	var s []*socket
+	if b.v4 != nil {
+		s = append(s, b.v4)
+	}
+	if b.v6 != nil {
+		s = append(s, b.v6)
+	}
+	return s
 }
 
 // Send implements Bind.

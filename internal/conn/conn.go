@@ -21,6 +21,24 @@ const IdealBatchSize = 128
 // closed it fails with an error that wraps net.ErrClosed.
 type ReceiveFunc func(bufs [][]byte, sizes []int, eps []Endpoint) (n int, err error)
 
+// A SegmentReceiveFunc is a ReceiveFunc that also takes messages in
+// which the kernel coalesced several datagrams of one sender (UDP_GRO on
+// Linux): segs[i] is then the size of each datagram in bufs[i], all equal
+// but the last, which may be shorter, and sizes[i] their total. segs[i] is
+// 0 when bufs[i] holds one datagram. len(segs) must be at least len(bufs).
+type SegmentReceiveFunc func(bufs [][]byte, sizes, segs []int, eps []Endpoint) (n int, err error)
+
+// SegmentBind is a Bind whose sockets can hand over coalesced datagrams.
+type SegmentBind interface {
+	Bind
+	// SegmentReceiveFuncs is ReceiveFuncs for a receiver that splits
+	// coalesced messages: it asks the kernel to coalesce where it can,
+	// which costs one pass through the stack per message instead of
+	// one per datagram. After an Open, use either these or
+	// ReceiveFuncs, not both.
+	SegmentReceiveFuncs() []SegmentReceiveFunc
+}
+
 // Endpoint is the address of a peer's UDP socket. It is a small
 // comparable value, so it can be stored, compared and used as a map key
 // without allocating. An IPv4-mapped IPv6 address is sent as IPv4.

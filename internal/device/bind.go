@@ -37,17 +37,6 @@ func (d *Device) openBind(port uint16) error {
 	return nil
 }
 
-// startReceivers starts a receiver per socket of the open bind. The device
-// must already be marked up: a receiver whose first read fails while it
-// is not takes the failure for a shutdown and exits. The caller holds the
-// configuration lock.
-func (d *Device) startReceivers() {
-	for _, fn := range d.bind.ReceiveFuncs() {
-		d.net.receivers.Add(1)
-		go d.receiver(fn)
-	}
-}
-
 // closeBind closes the bind and waits for the receivers to exit. The
 // caller holds the configuration lock.
 func (d *Device) closeBind() error {

@@ -181,7 +181,7 @@ func NewDevice(tunDev tun.Device, bind conn.Bind, opts Options) *Device {
 	}
 	size := bufferSizeFor(mtu)
 	d.txPool.init(size, poolLimit(size, budget))
-	d.rxPool.init(size, poolLimit(size, budget))
+	d.rxPool.initReceive(poolLimit(size, budget))
 
 	d.queues.encryption = make(chan *batch, MaxQueuedPackets)
 	d.queues.decryption = make(chan *batch, MaxQueuedPackets)

@@ -5,6 +5,7 @@ package device
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 )
 
 // element is one packet on its way through the engine, in a buffer with
@@ -29,6 +30,14 @@ type element struct {
 
 	// next links staged elements of a peer.
 	next *element
+
+	// owner is set on an element for one of the datagrams of a
+	// coalesced message after the first: its buf is a slice of the
+	// owner's, which goes back to the pool once the owner and every such
+	// element have been put. refs counts them, the owner included, while
+	// the buffer is shared.
+	owner *element
+	refs  atomic.Int32
 }
 
 // elementPool is a bounded pool of elements. At most limit elements are
@@ -36,6 +45,14 @@ type element struct {
 // on the reader feeding the engine instead of growing memory. The free
 // elements themselves live in a sync.Pool, so the garbage collector
 // reclaims them while the engine is idle.
+//
+// A receive pool (initReceive) differs in two ways: its buffers hold the
+// largest datagram whatever the MTU, and its free elements are kept in a
+// stack of its own instead of a sync.Pool, so that a buffer, once
+// allocated, is reused rather than freed and reallocated. The memory of a
+// large buffer becomes resident only where datagrams were written into
+// it: a 64 KiB buffer that only ever received 1,452-byte datagrams costs
+// one page. Reallocating it would clear, and so touch, all sixteen.
 type elementPool struct {
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -44,6 +61,10 @@ type elementPool struct {
 	size    int // buffer size of new elements
 	closed  bool
 	storage sync.Pool
+	// fixed marks a receive pool: the size never changes and the free
+	// elements are in free, the most recently returned last.
+	fixed bool
+	free  []*element
 }
 
 // init prepares p for elements of size bytes, at most limit at once.
@@ -53,11 +74,21 @@ func (p *elementPool) init(size, limit int) {
 	p.limit = limit
 }
 
+// initReceive prepares p as a receive pool of at most limit elements,
+// each with a buffer of receiveBufferSize bytes.
+func (p *elementPool) initReceive(limit int) {
+	p.init(receiveBufferSize, limit)
+	p.fixed = true
+}
+
 // setSize changes the buffer size of the elements handed out from now on;
-// elements of another size are reallocated as they come back.
+// elements of another size are reallocated as they come back. A receive
+// pool keeps its size.
 func (p *elementPool) setSize(size int) {
 	p.mu.Lock()
-	p.size = size
+	if !p.fixed {
+		p.size = size
+	}
 	p.mu.Unlock()
 }
 
@@ -82,6 +113,17 @@ func (p *elementPool) getN(elems []*element) bool {
 	}
 	p.out += len(elems)
 	size := p.size
+	if p.fixed {
+		k := max(len(p.free)-len(elems), 0)
+		n := copy(elems, p.free[k:])
+		clear(p.free[k:])
+		p.free = p.free[:k]
+		p.mu.Unlock()
+		for i := n; i < len(elems); i++ {
+			elems[i] = &element{buf: make([]byte, size)}
+		}
+		return true
+	}
 	p.mu.Unlock()
 	for i := range elems {
 		elems[i] = p.fetch(size)
@@ -99,6 +141,19 @@ func (p *elementPool) tryGet() *element {
 	}
 	p.out++
 	size := p.size
+	if p.fixed {
+		var e *element
+		if k := len(p.free); k > 0 {
+			e = p.free[k-1]
+			p.free[k-1] = nil
+			p.free = p.free[:k-1]
+		}
+		p.mu.Unlock()
+		if e == nil {
+			e = &element{buf: make([]byte, size)}
+		}
+		return e
+	}
 	p.mu.Unlock()
 	return p.fetch(size)
 }
@@ -117,15 +172,66 @@ func (p *elementPool) fetch(size int) *element {
 
 // put returns e to the pool.
 func (p *elementPool) put(e *element) {
-	*e = element{buf: e.buf}
-	p.storage.Put(e)
+	if o := e.owner; o != nil {
+		e.reset()
+		e.buf, e.owner = nil, nil
+		segmentPool.Put(e)
+		e = o
+	}
+	if e.refs.Load() > 0 && e.refs.Add(-1) > 0 {
+		return // another datagram still uses the buffer
+	}
+	e.reset()
+	if !p.fixed {
+		p.storage.Put(e)
+	}
 	p.mu.Lock()
+	if p.fixed {
+		p.free = append(p.free, e)
+	}
 	p.out--
 	wake := p.out+MaxBatchSize >= p.limit
 	p.mu.Unlock()
 	if wake {
 		p.cond.Broadcast()
 	}
+}
+
+// reset clears what the engine recorded about e's packet.
+func (e *element) reset() {
+	e.size, e.src, e.plain, e.counter, e.next = 0, netip.AddrPort{}, 0, 0, nil
+}
+
+// segmentPool recycles the elements of the datagrams of a coalesced
+// message after the first; they own no buffer.
+var segmentPool = sync.Pool{New: func() any { return new(element) }}
+
+// splitMessages counts the coalesced messages split, for tests and
+// profiles.
+var splitMessages atomic.Uint64
+
+// split cuts the coalesced message in e, size bytes of datagrams of seg
+// bytes each (the last possibly shorter), into one element per datagram,
+// all sharing e's buffer, and appends them to out: e itself for the
+// first, then one from segmentPool for each of the others. Every datagram
+// stays where the kernel put it and is opened there; its plaintext and
+// what a TUN write puts in front of it stay within its own bytes.
+func split(e *element, size, seg int, out []*element) []*element {
+	splitMessages.Add(1)
+	k := (size + seg - 1) / seg
+	e.size = seg
+	e.refs.Store(int32(k))
+	out = append(out, e)
+	for off := seg; off < size; off += seg {
+		end := min(off+seg, size)
+		c := segmentPool.Get().(*element)
+		c.buf = e.buf[off:end:end]
+		c.size = end - off
+		c.src = e.src
+		c.owner = e
+		out = append(out, c)
+	}
+	return out
 }
 
 // refill replaces the elements a read handed on, the first len(handed)
@@ -169,6 +275,12 @@ func (p *elementPool) outstanding() int {
 	defer p.mu.Unlock()
 	return p.out
 }
+
+// receiveBufferSize is the buffer size of a receive pool: the largest UDP
+// datagram, so that a peer whose MTU is larger than ours is heard whole.
+// A datagram sits at the start of its buffer and opens in place, so no
+// head- or tail room is needed.
+const receiveBufferSize = 65535
 
 // bufferSizeFor returns the buffer size that carries packets of the given
 // MTU with headroom and tail room, at least MinBufferSize.

@@ -5,6 +5,7 @@ package device
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,10 +27,33 @@ import (
 //     source checks, then one TUN write per batch, the endpoint update
 //     (roaming), the receive counter and the timers.
 
+// startReceivers starts a receiver per socket of the open bind, one that
+// takes coalesced datagrams where the bind offers it. The device must
+// already be marked up: a receiver whose first read fails while it is not
+// takes the failure for a shutdown and exits. The caller holds the
+// configuration lock.
+func (d *Device) startReceivers() {
+	if sb, ok := d.bind.(conn.SegmentBind); ok {
+		for _, fn := range sb.SegmentReceiveFuncs() {
+			d.net.receivers.Add(1)
+			go d.receiver(fn)
+		}
+		return
+	}
+	for _, fn := range d.bind.ReceiveFuncs() {
+		d.net.receivers.Add(1)
+		go d.receiver(func(bufs [][]byte, sizes, segs []int, eps []conn.Endpoint) (int, error) {
+			clear(segs)
+			return fn(bufs, sizes, eps)
+		})
+	}
+}
+
 // receiver reads datagrams with one receive function until it fails
 // because the bind was closed. Other errors are logged and retried after
-// a pause that grows with each failure in a row.
-func (d *Device) receiver(recv conn.ReceiveFunc) {
+// a pause that grows with each failure in a row. A coalesced message is
+// split into its datagrams, which share its buffer.
+func (d *Device) receiver(recv conn.SegmentReceiveFunc) {
 	defer d.net.receivers.Done()
 	n := min(max(d.bind.BatchSize(), 1), MaxBatchSize)
 	r := newReceiveScratch(n)
@@ -45,13 +69,31 @@ func (d *Device) receiver(recv conn.ReceiveFunc) {
 	}
 	failures := 0
 	for {
-		count, err := recv(r.bufs, r.sizes, r.srcs)
-		for i := range count {
-			e := r.elems[i]
-			e.size = r.sizes[i]
-			e.src = r.srcs[i].Dst
+		count, err := recv(r.bufs, r.sizes, r.segs, r.srcs)
+		dgrams := r.elems[:count]
+		if slices.ContainsFunc(r.segs[:count], func(s int) bool { return s > 0 }) {
+			dgrams = r.dgrams[:0]
+			for i, e := range r.elems[:count] {
+				e.src = r.srcs[i].Dst
+				if size, seg := r.sizes[i], r.segs[i]; seg > 0 && size > seg {
+					dgrams = split(e, size, seg, dgrams)
+				} else {
+					e.size = size
+					dgrams = append(dgrams, e)
+				}
+			}
+			r.dgrams = dgrams
+		} else {
+			for i, e := range dgrams {
+				e.size = r.sizes[i]
+				e.src = r.srcs[i].Dst
+			}
 		}
-		d.handleDatagrams(r.elems[:count])
+		d.handleDatagrams(dgrams)
+		if len(r.dgrams) > 0 {
+			clear(r.dgrams)
+			r.dgrams = r.dgrams[:0]
+		}
 		if !d.rxPool.refill(r.elems[:count], r.bufs) {
 			return
 		}
@@ -81,7 +123,10 @@ type receiveScratch struct {
 	elems []*element
 	bufs  [][]byte
 	sizes []int
+	segs  []int
 	srcs  []conn.Endpoint
+	// dgrams holds the datagrams of a read with coalesced messages.
+	dgrams []*element
 }
 
 func newReceiveScratch(n int) *receiveScratch {
@@ -89,6 +134,7 @@ func newReceiveScratch(n int) *receiveScratch {
 		elems: make([]*element, n),
 		bufs:  make([][]byte, n),
 		sizes: make([]int, n),
+		segs:  make([]int, n),
 		srcs:  make([]conn.Endpoint, n),
 	}
 }

@@ -5,8 +5,8 @@ package tun
 import (
 	"encoding/binary"
 	"io"
-	"math/bits"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -84,54 +84,28 @@ func (h *vnetHdr) encode(b []byte) {
 	binary.NativeEndian.PutUint16(b[8:], h.csumOffset)
 }
 
+// offloadsOff is set by SetOffloads(false).
+var offloadsOff atomic.Bool
+
+// SetOffloads turns the tun offloads of devices created from now on on
+// (the default) or off. Off, a read returns one packet and a write
+// writes one, as FreeBSD's tun does, so that its cost per packet can be
+// measured on Linux.
+func SetOffloads(on bool) { offloadsOff.Store(!on) }
+
 // enableOffloads asks the kernel for TCP segmentation offload with
 // partial checksums. A kernel that refuses leaves the descriptor with
 // plain packets behind the header, which works as well, only slower.
+// With offloads turned off it asks for nothing.
 func enableOffloads(fd int) error {
+	if offloadsOff.Load() {
+		return nil
+	}
 	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TUNSETOFFLOAD, tunFCsum|tunFTSO4|tunFTSO6)
 	if errno != 0 {
 		return errno
 	}
 	return nil
-}
-
-// checksum folds the one's complement sum of b into initial, without
-// the final complement.
-func checksum(b []byte, initial uint64) uint16 {
-	ac := initial
-	var carry uint64
-	for len(b) >= 32 {
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b), 0)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[8:]), carry)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[16:]), carry)
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b[24:]), carry)
-		ac += carry
-		b = b[32:]
-	}
-	for len(b) >= 8 {
-		ac, carry = bits.Add64(ac, binary.BigEndian.Uint64(b), 0)
-		ac += carry
-		b = b[8:]
-	}
-	if len(b) >= 4 {
-		ac, carry = bits.Add64(ac, uint64(binary.BigEndian.Uint32(b)), 0)
-		ac += carry
-		b = b[4:]
-	}
-	if len(b) >= 2 {
-		ac, carry = bits.Add64(ac, uint64(binary.BigEndian.Uint16(b)), 0)
-		ac += carry
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		ac, carry = bits.Add64(ac, uint64(b[0])<<8, 0)
-		ac += carry
-	}
-	ac = (ac >> 32) + (ac & 0xffffffff)
-	ac = (ac >> 32) + (ac & 0xffffffff)
-	ac = (ac >> 16) + (ac & 0xffff)
-	ac = (ac >> 16) + (ac & 0xffff)
-	return uint16(ac)
 }
 
 // pseudoSum returns the unfolded sum of the TCP pseudo-header of pkt, an
@@ -207,6 +181,9 @@ func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 	return 0, rerr
 }
 
+// readFD and writeFD make raw system calls: the descriptor is
+// non-blocking, so a read or write returns at once (EAGAIN when it would
+// block), and telling the scheduler about it costs more than the call.
 func (r *vnetReader) readFD(fd uintptr) bool {
 	for r.n < len(r.bufs) {
 		if r.pend != nil {
@@ -221,7 +198,7 @@ func (r *vnetReader) readFD(fd uintptr) bool {
 		r.iov[1].SetLen(len(buf))
 		r.iov[2].Base = &spill[0]
 		r.iov[2].SetLen(len(spill))
-		n, _, errno := unix.Syscall(unix.SYS_READV, fd, uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
+		n, _, errno := unix.RawSyscall(unix.SYS_READV, fd, uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
 		switch {
 		case errno == unix.EINTR:
 			continue
@@ -354,6 +331,8 @@ type vnetWriter struct {
 	i     int
 	n     int
 	err   error
+	// single writes each packet on its own (offloads off).
+	single bool
 }
 
 // vnetRun is a run of packets bufs[first:first+count] written as one
@@ -373,7 +352,7 @@ type vnetWriterPool struct {
 func newVnetWriterPool(rc syscall.RawConn) *vnetWriterPool {
 	p := &vnetWriterPool{}
 	p.pool.New = func() any {
-		w := &vnetWriter{rc: rc}
+		w := &vnetWriter{rc: rc, single: offloadsOff.Load()}
 		w.fn = w.writeFD
 		return w
 	}
@@ -411,7 +390,11 @@ func (w *vnetWriter) plan() {
 		}
 		w.runs = append(w.runs, vnetRun{first: i})
 		r := &w.runs[len(w.runs)-1]
-		r.count, r.hl = coalesce(w.bufs[i:], w.start, r.hdr[:])
+		bufs := w.bufs[i:]
+		if w.single {
+			bufs = bufs[:1]
+		}
+		r.count, r.hl = coalesce(bufs, w.start, r.hdr[:])
 		i += r.count
 	}
 }
@@ -434,7 +417,7 @@ func (w *vnetWriter) writeFD(fd uintptr) bool {
 		w.iovs = iovs
 		var errno syscall.Errno
 		for {
-			_, _, errno = unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(len(iovs)))
+			_, _, errno = unix.RawSyscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(len(iovs)))
 			if errno != unix.EINTR {
 				break
 			}

@@ -1,0 +1,260 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# bench.sh: wgd against wireguard-go, side by side, on one Linux host (root).
+#
+# Two network namespaces joined by a veth pair; in each a daemon of the
+# variant under test, configured with this tree's wg. Variants, each with
+# the same implementation at both ends:
+#
+#   wgd      wgd with the Linux tun and UDP offloads (the default)
+#   wggo     the pinned wireguard-go (internal/testenv/wireguard-go.pin),
+#            built here
+#   wgd-off  wgd with WGD_OFFLOADS=off: one packet per tun read and write,
+#            one datagram per system call, as on FreeBSD
+#   deb      Debian's wireguard-go 0.0.20220316 (/usr/bin/wireguard-go,
+#            package wireguard-go), also one packet per system call;
+#            skipped when it is not installed
+#
+# Every round runs every variant once, in turn, so that load from others on
+# a shared machine spreads over all of them; the summary gives the median
+# over the rounds and the ratios wgd/wggo and wgd-off/deb.
+#
+# Per variant and round: the first ping after both daemons are configured
+# (its RTT includes the first handshake), ping latency, TCP with 1 and 4
+# streams and UDP at a fixed rate (iperf3), the CPU seconds both daemons
+# spent per Gbit carried by the TCP tests, and the peak RSS of the
+# receiving daemon (VmHWM) after them.
+#
+# Usage (from the repository root, as root):
+#   sh bench/bench.sh [-r ROUNDS] [-d SECONDS] [-u UDP_RATE] [-v "VARIANTS"]
+# Environment: GO (go), WIREGUARD_GO (the module@version to build; the
+#   pin by default),
+#   BUILDDIR (build), DEB_WIREGUARD_GO (/usr/bin/wireguard-go).
+#   Results go to $BUILDDIR/bench/results.txt, one "variant round metric
+#   value" per line, and the summary to standard output.
+
+set -eu
+
+ROUNDS=3
+DURATION=10
+UDP_RATE=500M
+VARIANTS="wgd wggo wgd-off deb"
+while getopts r:d:u:v: opt; do
+	case $opt in
+	r) ROUNDS=$OPTARG ;;
+	d) DURATION=$OPTARG ;;
+	u) UDP_RATE=$OPTARG ;;
+	v) VARIANTS=$OPTARG ;;
+	*) echo "usage: $0 [-r rounds] [-d seconds] [-u udp-rate] [-v variants]" >&2; exit 2 ;;
+	esac
+done
+
+GO=${GO:-go}
+BUILDDIR=${BUILDDIR:-build}
+WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
+DEB_WIREGUARD_GO=${DEB_WIREGUARD_GO:-/usr/bin/wireguard-go}
+MTU=1420
+PINGS=200
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ "$(uname -s)" = Linux ] || die "Linux only (network namespaces)"
+[ "$(id -u)" = 0 ] || die "run as root"
+for t in ip ping iperf3 awk; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found (Debian: apt-get install iproute2 iputils-ping iperf3 mawk)"
+done
+
+# Build wgd, wg and the pinned wireguard-go.
+mkdir -p "$BUILDDIR/bench"
+OUT=$(cd "$BUILDDIR/bench" && pwd)
+echo "bench: building wgd, wg and $WIREGUARD_GO" >&2
+"$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
+"$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
+GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
+WG=$OUT/wg
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+
+list=
+for v in $VARIANTS; do
+	case $v in
+	wgd | wggo | wgd-off) ;;
+	deb)
+		if [ ! -x "$DEB_WIREGUARD_GO" ]; then
+			echo "bench: $DEB_WIREGUARD_GO missing, skipping deb (Debian: apt-get install wireguard-go)" >&2
+			continue
+		fi
+		;;
+	*) die "unknown variant $v" ;;
+	esac
+	list="$list $v"
+done
+VARIANTS=$list
+
+# Names unique to this run; wireguard-go's sockets in /var/run/wireguard
+# are shared by every namespace, hence different interface names per side.
+ID=$$
+NSA=wgbench-$ID-a
+NSB=wgbench-$ID-b
+IFA=wgba$ID
+IFB=wgbb$ID
+VA=vba$ID
+VB=vbb$ID
+UNDER_A=10.231.0.1
+UNDER_B=10.231.0.2
+TUN_A=10.232.0.1
+TUN_B=10.232.0.2
+PIDA=
+PIDB=
+IPERF=
+
+stop_daemons() {
+	for p in $PIDA $PIDB $IPERF; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDA $PIDB $IPERF; do
+		wait "$p" 2>/dev/null || true
+	done
+	PIDA='' PIDB='' IPERF=''
+	rm -f "/var/run/wireguard/$IFA.sock" "/var/run/wireguard/$IFB.sock"
+}
+
+cleanup() {
+	stop_daemons
+	ip netns del "$NSA" 2>/dev/null || true
+	ip netns del "$NSB" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$NSA"
+ip netns add "$NSB"
+ip -n "$NSA" link set lo up
+ip -n "$NSB" link set lo up
+ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB"
+ip -n "$NSA" addr add "$UNDER_A/24" dev "$VA"
+ip -n "$NSB" addr add "$UNDER_B/24" dev "$VB"
+ip -n "$NSA" link set "$VA" up
+ip -n "$NSB" link set "$VB" up
+
+KEYA=$("$WG" genkey)
+KEYB=$("$WG" genkey)
+PUBA=$(echo "$KEYA" | "$WG" pubkey)
+PUBB=$(echo "$KEYB" | "$WG" pubkey)
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n[Peer]\nPublicKey = %s\nEndpoint = %s:51821\nAllowedIPs = %s/32\n' \
+	"$KEYA" "$PUBB" "$UNDER_B" "$TUN_B" >"$OUT/a.conf"
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\n[Peer]\nPublicKey = %s\nEndpoint = %s:51820\nAllowedIPs = %s/32\n' \
+	"$KEYB" "$PUBA" "$UNDER_A" "$TUN_A" >"$OUT/b.conf"
+chmod 600 "$OUT/a.conf" "$OUT/b.conf"
+
+# start_daemon VARIANT NS IF: starts the variant's daemon in the
+# foreground in NS; $! is its pid (ip netns exec and env exec it).
+start_daemon() {
+	log=$OUT/$1-$3.log
+	case $1 in
+	wgd) ip netns exec "$2" "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
+	wgd-off) ip netns exec "$2" env WGD_OFFLOADS=off "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
+	wggo) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$3" >"$log" 2>&1 & ;;
+	deb) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$DEB_WIREGUARD_GO" -f "$3" >"$log" 2>&1 & ;;
+	*) die "unknown variant $1" ;;
+	esac
+}
+
+wait_socket() {
+	i=0
+	while ! "$WG" show "$1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || die "$1 never answered"
+		sleep 0.05
+	done
+}
+
+# cpu PID...: the CPU seconds the processes have used.
+cpu() {
+	for p in "$@"; do cat "/proc/$p/stat"; done |
+		awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.3f\n", s / hz }'
+}
+
+# hwm PID: the process's peak RSS in MiB.
+hwm() { awk '/^VmHWM/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+
+record() { echo "$1 $2 $3 $4" >>"$RESULTS"; }
+
+# iperf MBITS-FIELD from iperf3's receiver summary line.
+iperf_rate() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") r = $i } END { print r }'; }
+
+run_variant() {
+	v=$1
+	r=$2
+	start_daemon "$v" "$NSA" "$IFA"
+	PIDA=$!
+	start_daemon "$v" "$NSB" "$IFB"
+	PIDB=$!
+	wait_socket "$IFA"
+	wait_socket "$IFB"
+	ip -n "$NSA" link set "$IFA" mtu $MTU
+	ip -n "$NSB" link set "$IFB" mtu $MTU
+	ip -n "$NSA" addr add "$TUN_A/24" dev "$IFA"
+	ip -n "$NSB" addr add "$TUN_B/24" dev "$IFB"
+	"$WG" setconf "$IFA" "$OUT/a.conf"
+	"$WG" setconf "$IFB" "$OUT/b.conf"
+	ip -n "$NSA" link set "$IFA" up
+	ip -n "$NSB" link set "$IFB" up
+
+	# The first ping's RTT includes the first handshake.
+	hs=$(ip netns exec "$NSA" ping -n -c 1 -W 5 "$TUN_B" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p')
+	record "$v" "$r" first_handshake_ms "${hs:-nan}"
+	lat=$(ip netns exec "$NSA" ping -n -q -c $PINGS -i 0.01 "$TUN_B" | awk -F/ '/^rtt/ { print $5 }')
+	record "$v" "$r" ping_avg_ms "${lat:-nan}"
+
+	ip netns exec "$NSB" iperf3 -s >/dev/null 2>&1 &
+	IPERF=$!
+	sleep 0.3
+	for streams in 1 4; do
+		c0=$(cpu "$PIDA" "$PIDB")
+		mbit=$(ip netns exec "$NSA" iperf3 -c "$TUN_B" -f m -t "$DURATION" -P $streams | iperf_rate)
+		c1=$(cpu "$PIDA" "$PIDB")
+		record "$v" "$r" "tcp${streams}_mbit" "${mbit:-nan}"
+		echo "$v $r tcp${streams}_cpu_s_per_gbit $c0 $c1 ${mbit:-0} $DURATION" |
+			awk '$6 > 0 { printf "%s %s %s %.3f\n", $1, $2, $3, ($5 - $4) / ($6 * $7 / 1000) }' >>"$RESULTS"
+	done
+	udp=$(ip netns exec "$NSA" iperf3 -c "$TUN_B" -f m -t "$DURATION" -u -b "$UDP_RATE" -l 1360)
+	record "$v" "$r" udp_mbit "$(echo "$udp" | iperf_rate)"
+	record "$v" "$r" udp_loss_pct "$(echo "$udp" | awk '/receiver/ { gsub(/[()%]/, "", $(NF - 1)); l = $(NF - 1) } END { print l }')"
+	record "$v" "$r" rss_mib "$(hwm "$PIDB")"
+	stop_daemons
+	echo "bench: $v round $r done" >&2
+}
+
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	for v in $VARIANTS; do
+		run_variant "$v" "$r"
+	done
+	r=$((r + 1))
+done
+
+# Summary: medians over the rounds, and the ratios of the medians.
+echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$ROUNDS rounds, $DURATION s per iperf3 test, UDP at $UDP_RATE, MTU $MTU"
+awk -v variants="$VARIANTS" '
+	{ n = ++cnt[$1, $3]; val[$1, $3, n] = $4; if (!($3 in seen)) { seen[$3] = 1; order[++m] = $3 } }
+	function median(v, k,   i, j, t, a, c) {
+		c = cnt[v, k]
+		for (i = 1; i <= c; i++) a[i] = val[v, k, i] + 0
+		for (i = 2; i <= c; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		if (c == 0) return ""
+		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+	}
+	function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
+	END {
+		nv = split(variants, vs, " ")
+		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]; print " wgd/wggo | wgd-off/deb |"
+		printf "|---|"; for (i = 1; i <= nv; i++) printf "---:|"; print "---:|---:|"
+		for (k = 1; k <= m; k++) {
+			printf "| %s |", order[k]
+			for (i = 1; i <= nv; i++) { med[vs[i]] = median(vs[i], order[k]); printf " %s |", med[vs[i]] }
+			printf " %s | %s |\n", ratio(med["wgd"], med["wggo"]), ratio(med["wgd-off"], med["deb"])
+		}
+	}' "$RESULTS"

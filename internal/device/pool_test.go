@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package device
+
+import "testing"
+
+// TestReceivePoolHoldsLargestDatagram checks that a receive pool's
+// buffers hold a 65,535-byte datagram whatever the MTU, also after an MTU
+// change, and that returned elements are reused rather than reallocated.
+func TestReceivePoolHoldsLargestDatagram(t *testing.T) {
+	var p elementPool
+	p.initReceive(poolLimit(bufferSizeFor(DefaultMTU), DefaultBufferMemory))
+	p.setSize(bufferSizeFor(576))
+	elems := make([]*element, MaxBatchSize)
+	if !p.getN(elems) {
+		t.Fatal("getN failed on an open pool")
+	}
+	seen := make(map[*element]bool)
+	for _, e := range elems {
+		if len(e.buf) != 65535 {
+			t.Fatalf("receive buffer of %d bytes, want 65535", len(e.buf))
+		}
+		seen[e] = true
+	}
+	p.putHeld(elems)
+	if out := p.outstanding(); out != 0 {
+		t.Fatalf("%d elements out after putHeld", out)
+	}
+	if !p.getN(elems[:MaxBatchSize/2]) {
+		t.Fatal("getN failed")
+	}
+	e := p.tryGet()
+	for _, g := range append(elems[:MaxBatchSize/2], e) {
+		if !seen[g] {
+			t.Fatal("a returned element was reallocated instead of reused")
+		}
+	}
+}
+
+// TestReceivePoolLimit checks that a receive pool blocks nobody below its
+// limit and refuses tryGet at it.
+func TestReceivePoolLimit(t *testing.T) {
+	var p elementPool
+	p.initReceive(4 * MaxBatchSize)
+	elems := make([]*element, 4*MaxBatchSize)
+	if !p.getN(elems) {
+		t.Fatal("getN failed")
+	}
+	if e := p.tryGet(); e != nil {
+		t.Fatal("tryGet beyond the limit returned an element")
+	}
+	p.put(elems[0])
+	if e := p.tryGet(); e != elems[0] {
+		t.Fatal("tryGet did not return the freed element")
+	}
+	p.close()
+	if p.getN(elems[:1]) {
+		t.Fatal("getN succeeded on a closed pool")
+	}
+}
+
+// TestSplitSharesBuffer checks that split cuts a coalesced message into
+// elements over the owner's buffer, and that the buffer goes back to the
+// pool only when the owner and every other datagram's element are put,
+// in any order.
+func TestSplitSharesBuffer(t *testing.T) {
+	var p elementPool
+	p.initReceive(4 * MaxBatchSize)
+	owner := p.tryGet()
+	for i := range owner.buf[:2500] {
+		owner.buf[i] = byte(i / 1000)
+	}
+	dgrams := split(owner, 2500, 1000, nil)
+	if len(dgrams) != 3 || dgrams[0] != owner {
+		t.Fatalf("split into %d elements, the first the owner: %v", len(dgrams), dgrams[0] == owner)
+	}
+	for i, e := range dgrams {
+		want := min(1000, 2500-1000*i)
+		if e.size != want || len(e.buf) < e.size || e.buf[0] != byte(i) || e.buf[e.size-1] != byte(i) {
+			t.Fatalf("datagram %d: size %d, buffer of %d from %d", i, e.size, len(e.buf), e.buf[0])
+		}
+		if i > 0 && cap(e.buf) != e.size {
+			t.Fatalf("datagram %d can grow into the next: cap %d", i, cap(e.buf))
+		}
+	}
+	for _, e := range []*element{dgrams[1], owner, dgrams[2]} {
+		if p.outstanding() != 1 {
+			t.Fatal("the shared buffer went back before its last datagram")
+		}
+		p.put(e)
+	}
+	if p.outstanding() != 0 {
+		t.Fatalf("%d out after every datagram was put", p.outstanding())
+	}
+	if e := p.tryGet(); e != owner || e.refs.Load() != 0 || e.owner != nil {
+		t.Fatal("the owner did not come back clean")
+	}
+}
