@@ -300,3 +300,25 @@ func TestRequestTimeoutPerRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestListenFloodedLiveSocket: a second wgd started while a connect flood
+// fills the first one's accept queue must not replace its socket. On
+// FreeBSD the flooded daemon refuses the connection (sys/kern/uipc_usrreq.c
+// unp_connectat: `if (so2 == NULL) { error = ECONNREFUSED;` after
+// sonewconn, which sys/kern/uipc_socket.c makes return NULL when
+// `head->sol_qlen > 3 * head->sol_qlimit / 2`); staleDial stands in for it.
+func TestListenFloodedLiveSocket(t *testing.T) {
+	dir := t.TempDir()
+	l := listen(t, dir, "wgt0", configuredEngine())
+	dial := staleDial
+	staleDial = func(string, string, time.Duration) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
+	defer func() { staleDial = dial }()
+	if _, err := Listen(dir, "wgt0"); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Listen: %v", err)
+	}
+	if socketGone(l.Path(), l.own) {
+		t.Fatal("the live daemon's socket was replaced")
+	}
+}
