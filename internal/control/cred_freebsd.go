@@ -4,7 +4,6 @@ package control
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"unsafe"
 
@@ -31,14 +30,6 @@ func socketCaller(fd int) (Caller, error) {
 	if err != nil {
 		return Caller{}, err
 	}
-	own, err := kinfoProc(int32(os.Getpid()))
-	if err != nil {
-		return Caller{}, fmt.Errorf("failed to read own process: %w", err)
-	}
-	_, ownJID, err := parseKinfoProc(own, abi)
-	if err != nil {
-		return Caller{}, err
-	}
 	buf := make([]byte, abi.xucredSize)
 	n := uint32(len(buf))
 	_, _, en := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED,
@@ -46,7 +37,7 @@ func socketCaller(fd int) (Caller, error) {
 	if en != 0 {
 		return Caller{}, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", en)
 	}
-	return jailCaller(buf[:n], abi, ownJID, kinfoProc)
+	return jailCaller(buf[:n], abi, kinfoProc)
 }
 
 // kinfoProc returns the struct kinfo_proc of a process:

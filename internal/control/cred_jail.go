@@ -71,12 +71,19 @@ func parseKinfoProc(b []byte, abi freebsdABI) (pid, jid int32, err error) {
 }
 
 // jailCaller decides who a FreeBSD caller is from its struct xucred:
-// privileged when its effective user is root and its process is in the
-// jail ownJID names, wgd's own. proc returns the struct kinfo_proc of a
-// process. A caller whose process cannot be looked at (no pid before
-// FreeBSD 13, a process that has exited) is unprivileged: wgd cannot tell
-// its jail. Only a malformed xucred is an error.
-func jailCaller(xucred []byte, abi freebsdABI, ownJID int32, proc func(pid int32) ([]byte, error)) (Caller, error) {
+// privileged when its effective user is root and its process is in wgd's
+// own jail. proc returns the struct kinfo_proc of a process as wgd's
+// sysctl sees it, and ki_jid there is relative to the reader:
+// sys/kern/kern_proc.c fill_kinfo_proc sets it only "if
+// (cred->cr_prison != curthread->td_ucred->cr_prison)", leaving 0 for a
+// process in the reader's own jail ("If inside the jail, use 0 as a jail
+// ID"). So a caller is in wgd's jail exactly when its ki_jid reads 0, on
+// the host as in a jail; a host process is not even visible to a jailed
+// wgd (the sysctl fails). A caller whose process cannot be looked at (no
+// pid before FreeBSD 13, a process that has exited, one wgd cannot see)
+// is unprivileged: wgd cannot tell its jail. Only a malformed xucred is an
+// error.
+func jailCaller(xucred []byte, abi freebsdABI, proc func(pid int32) ([]byte, error)) (Caller, error) {
 	uid, pid, err := parseXucred(xucred, abi)
 	if err != nil {
 		return Caller{}, err
@@ -90,6 +97,6 @@ func jailCaller(xucred []byte, abi freebsdABI, ownJID int32, proc func(pid int32
 		return who, nil
 	}
 	kpid, jid, err := parseKinfoProc(kp, abi)
-	who.Privileged = err == nil && kpid == pid && jid == ownJID
+	who.Privileged = err == nil && kpid == pid && jid == 0
 	return who, nil
 }

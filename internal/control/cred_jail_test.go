@@ -147,11 +147,35 @@ func kinfoProcBytes(abi freebsdABI, pid, jid int32) []byte {
 // sys/kern/uipc_usrreq.c, unp_copy_peercred: "cru2xt(td,
 // &client_unp->unp_peercred);", which sets cr_pid on FreeBSD 13 and
 // later, and 0 (the old pointer's NULL) before.
+// visibleJID stands in for the kernel's sysctl kern.proc.pid as a reader
+// in jail reader (0: the host) sees a process in jail jail: ki_jid is
+// relative to the reader. sys/kern/kern_proc.c fill_kinfo_proc:
+//
+//	/* If inside the jail, use 0 as a jail ID. */
+//	if (cred->cr_prison != curthread->td_ucred->cr_prison)
+//		kp->ki_jid = cred->cr_prison->pr_id;
+//
+// (only for a jailed process), and a jailed reader cannot see a process
+// outside its jail (p_cansee fails, the sysctl errors).
+func visibleJID(reader, jail int32) (int32, bool) {
+	switch {
+	case reader != 0 && jail != reader:
+		return 0, false
+	case jail != reader:
+		return jail, true
+	}
+	return 0, true
+}
+
 func TestJailCaller(t *testing.T) {
 	errGone := errors.New("no such process")
 	for _, abi := range []freebsdABI{abiLP64, abi386, abiARM} {
-		procs := func(jid int32) func(int32) ([]byte, error) {
+		procs := func(wgdJail, callerJail int32) func(int32) ([]byte, error) {
 			return func(pid int32) ([]byte, error) {
+				jid, ok := visibleJID(wgdJail, callerJail)
+				if !ok {
+					return nil, errGone
+				}
 				switch pid {
 				case 100:
 					return kinfoProcBytes(abi, pid, jid), nil
@@ -164,37 +188,34 @@ func TestJailCaller(t *testing.T) {
 			}
 		}
 		for _, c := range []struct {
-			name   string
-			uid    uint32
-			pid    int32
-			jid    int32 // the caller's process's jail
-			want   Caller
-			errMsg string
+			name      string
+			uid       uint32
+			pid       int32
+			wgd, jail int32 // wgd's and the caller's jail (0: the host)
+			want      Caller
 		}{
-			{name: "root in wgd's jail", uid: 0, pid: 100, jid: 3, want: Caller{UID: 0, Privileged: true}},
-			{name: "root in another jail", uid: 0, pid: 100, jid: 4, want: Caller{UID: 0}},
-			{name: "root on the host, wgd jailed", uid: 0, pid: 100, jid: 0, want: Caller{UID: 0}},
-			{name: "a user in wgd's jail", uid: 1001, pid: 100, jid: 3, want: Caller{UID: 1001}},
-			{name: "no pid (FreeBSD 12)", uid: 0, pid: 0, jid: 3, want: Caller{UID: 0}},
-			{name: "process gone", uid: 0, pid: 999, jid: 3, want: Caller{UID: 0}},
-			{name: "another process's record", uid: 0, pid: 200, jid: 3, want: Caller{UID: 0}},
-			{name: "short record", uid: 0, pid: 300, jid: 3, want: Caller{UID: 0}},
+			{name: "root in wgd's jail", uid: 0, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 0, Privileged: true}},
+			{name: "root on the host, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 0, want: Caller{UID: 0, Privileged: true}},
+			{name: "root in a jail, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 4, want: Caller{UID: 0}},
+			{name: "root in another jail", uid: 0, pid: 100, wgd: 3, jail: 4, want: Caller{UID: 0}},
+			{name: "root on the host, wgd jailed", uid: 0, pid: 100, wgd: 3, jail: 0, want: Caller{UID: 0}},
+			{name: "a user in wgd's jail", uid: 1001, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 1001}},
+			{name: "no pid (FreeBSD 12)", uid: 0, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 0}},
+			{name: "process gone", uid: 0, pid: 999, wgd: 0, jail: 0, want: Caller{UID: 0}},
+			{name: "another process's record", uid: 0, pid: 200, wgd: 0, jail: 0, want: Caller{UID: 0}},
+			{name: "short record", uid: 0, pid: 300, wgd: 0, jail: 0, want: Caller{UID: 0}},
 		} {
-			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, 3, procs(c.jid))
+			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, procs(c.wgd, c.jail))
 			if err != nil || got != c.want {
 				t.Errorf("%s, %s: %+v, %v; want %+v", abi.name, c.name, got, err, c.want)
 			}
-		}
-		// wgd on the host (jail 0), root on the host.
-		if got, _ := jailCaller(xucredBytes(abi, xucredVersion, 0, 100), abi, 0, procs(0)); !got.Privileged {
-			t.Errorf("%s: root on the host with wgd on the host is unprivileged", abi.name)
 		}
 		for _, bad := range [][]byte{
 			xucredBytes(abi, 1, 0, 100),
 			xucredBytes(abi, xucredVersion, 0, 100)[:abi.xucredSize-1],
 			nil,
 		} {
-			if _, err := jailCaller(bad, abi, 3, procs(3)); err == nil {
+			if _, err := jailCaller(bad, abi, procs(0, 0)); err == nil {
 				t.Errorf("%s: xucred %x accepted", abi.name, bad)
 			}
 		}
@@ -203,7 +224,7 @@ func TestJailCaller(t *testing.T) {
 
 // FuzzJailCaller feeds arbitrary bytes as the xucred and the kinfo_proc:
 // never a panic, and privilege only for root whose record is whole and
-// names wgd's jail.
+// reads jail 0, wgd's own as wgd sees it.
 func FuzzJailCaller(f *testing.F) {
 	f.Add(xucredBytes(abiLP64, 0, 0, 100), kinfoProcBytes(abiLP64, 100, 3), uint8(0))
 	f.Add(xucredBytes(abi386, 0, 0, 100), kinfoProcBytes(abi386, 100, 3), uint8(1))
@@ -211,13 +232,13 @@ func FuzzJailCaller(f *testing.F) {
 	abis := []freebsdABI{abiLP64, abi386, abiARM}
 	f.Fuzz(func(t *testing.T, xucred, kp []byte, which uint8) {
 		abi := abis[int(which)%len(abis)]
-		who, err := jailCaller(xucred, abi, 3, func(int32) ([]byte, error) { return kp, nil })
+		who, err := jailCaller(xucred, abi, func(int32) ([]byte, error) { return kp, nil })
 		if err != nil || !who.Privileged {
 			return
 		}
 		uid, pid, _ := parseXucred(xucred, abi)
 		kpid, jid, kerr := parseKinfoProc(kp, abi)
-		if uid != 0 || kerr != nil || kpid != pid || jid != 3 {
+		if uid != 0 || kerr != nil || kpid != pid || jid != 0 {
 			t.Fatalf("privileged: uid %d, pid %d, record pid %d jail %d (%v)", uid, pid, kpid, jid, kerr)
 		}
 	})
