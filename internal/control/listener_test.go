@@ -224,8 +224,19 @@ func TestPerUserConnectionLimit(t *testing.T) {
 		served = append(served, newUAPIClientAs(t, s, hog))
 	}
 	extra := newUAPIClientAs(t, s, hog)
-	if _, err := extra.r.ReadByte(); err == nil {
-		t.Error("a connection over the user's share was served")
+	if got := extra.do("get=1\n\n"); got != errnoLine(errTooMany) {
+		t.Errorf("a connection over the user's share: %q, want %q", got, errnoLine(errTooMany))
+	}
+	// The nvlist framing gets the same errno in its own reply.
+	nv := dialServerAs(t, s, hog)
+	if _, err := io.WriteString(nv, ifwg.ControlHello); err != nil {
+		t.Fatal(err)
+	}
+	if err := ifwg.WriteControlRequest(nv, ifwg.ControlGet, nil); err != nil {
+		t.Fatal(err)
+	}
+	if en, _, err := ifwg.ReadControlReply(nv); err != nil || en != errTooMany {
+		t.Errorf("nvlist connection over the user's share: errno %v, %v", en, err)
 	}
 	served = append(served, newUAPIClientAs(t, s, Caller{UID: 1001}), newUAPIClient(t, s, true))
 	for i, u := range served {
@@ -242,8 +253,8 @@ func TestUnprivilegedConnectionLimit(t *testing.T) {
 	s.MaxUnprivileged = 1
 	first := newUAPIClient(t, s, false)
 	second := newUAPIClientAs(t, s, Caller{UID: 1001})
-	if _, err := second.r.ReadByte(); err == nil {
-		t.Error("second unprivileged connection served")
+	if got := second.do("get=1\n\n"); got != errnoLine(errTooMany) {
+		t.Errorf("second unprivileged connection: %q", got)
 	}
 	root := newUAPIClient(t, s, true)
 	for _, u := range []*uapiClient{first, root} {
