@@ -70,6 +70,17 @@ func parseKinfoProc(b []byte, abi freebsdABI) (pid, jid int32, err error) {
 	return int32(binary.NativeEndian.Uint32(b[abi.kiPid:])), int32(binary.NativeEndian.Uint32(b[abi.kiJid:])), nil
 }
 
+// Why root's privilege could not be checked (Caller.Unverified).
+const (
+	// reasonNoPid: struct xucred carries no pid: FreeBSD before 13, or a
+	// 32-bit wgd on a 64-bit kernel, which copies out only as much of the
+	// structure as the 32-bit caller's buffer holds, cr_pid not included.
+	reasonNoPid = "the kernel gave no pid for the caller (FreeBSD before 13.0, or a 32-bit wgd on a 64-bit kernel)"
+	// reasonNoProc: the caller's process could not be read: it exited,
+	// or wgd, jailed, cannot see it (a process outside wgd's jail).
+	reasonNoProc = "the caller's process could not be read (it exited, or it is outside wgd's jail)"
+)
+
 // jailCaller decides who a FreeBSD caller is from its struct xucred:
 // privileged when its effective user is root and its process is in wgd's
 // own jail. proc returns the struct kinfo_proc of a process as wgd's
@@ -89,14 +100,24 @@ func jailCaller(xucred []byte, abi freebsdABI, proc func(pid int32) ([]byte, err
 		return Caller{}, err
 	}
 	who := Caller{UID: uid}
-	if uid != 0 || pid <= 0 {
+	if uid != 0 {
+		return who, nil
+	}
+	if pid <= 0 {
+		who.Unverified = reasonNoPid
 		return who, nil
 	}
 	kp, err := proc(pid)
 	if err != nil {
+		who.Unverified = reasonNoProc
 		return who, nil
 	}
 	kpid, jid, err := parseKinfoProc(kp, abi)
-	who.Privileged = err == nil && kpid == pid && jid == 0
+	switch {
+	case err != nil || kpid != pid:
+		who.Unverified = reasonNoProc
+	default:
+		who.Privileged = jid == 0
+	}
 	return who, nil
 }

@@ -197,13 +197,14 @@ func TestJailCaller(t *testing.T) {
 			{name: "root in wgd's jail", uid: 0, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 0, Privileged: true}},
 			{name: "root on the host, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 0, want: Caller{UID: 0, Privileged: true}},
 			{name: "root in a jail, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 4, want: Caller{UID: 0}},
-			{name: "root in another jail", uid: 0, pid: 100, wgd: 3, jail: 4, want: Caller{UID: 0}},
-			{name: "root on the host, wgd jailed", uid: 0, pid: 100, wgd: 3, jail: 0, want: Caller{UID: 0}},
+			{name: "root in another jail", uid: 0, pid: 100, wgd: 3, jail: 4, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "root on the host, wgd jailed", uid: 0, pid: 100, wgd: 3, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
 			{name: "a user in wgd's jail", uid: 1001, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 1001}},
-			{name: "no pid (FreeBSD 12)", uid: 0, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 0}},
-			{name: "process gone", uid: 0, pid: 999, wgd: 0, jail: 0, want: Caller{UID: 0}},
-			{name: "another process's record", uid: 0, pid: 200, wgd: 0, jail: 0, want: Caller{UID: 0}},
-			{name: "short record", uid: 0, pid: 300, wgd: 0, jail: 0, want: Caller{UID: 0}},
+			{name: "no pid (FreeBSD 12, or a 32-bit wgd on a 64-bit kernel)", uid: 0, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoPid}},
+			{name: "process gone", uid: 0, pid: 999, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "another process's record", uid: 0, pid: 200, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "short record", uid: 0, pid: 300, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "a user, no pid", uid: 1001, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 1001}},
 		} {
 			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, procs(c.wgd, c.jail))
 			if err != nil || got != c.want {

@@ -4,11 +4,13 @@ package control
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -331,5 +333,33 @@ func TestListenFloodedLiveSocket(t *testing.T) {
 	}
 	if socketGone(l.Path(), l.own) {
 		t.Fatal("the live daemon's socket was replaced")
+	}
+}
+
+// TestUnverifiedRootLoggedOnce: root refused privilege because its pid or
+// jail could not be learned (a 32-bit wgd on a 64-bit FreeBSD kernel gets
+// a struct xucred cut short: sys/kern/uipc_usrreq.c uipc_ctloutput,
+// LOCAL_PEERCRED, "error = sooptcopyout(sopt, &xu, sizeof(xu));" with the
+// caller's smaller sopt_valsize) is told EPERM; wgd says why in its log,
+// once, not once per connection.
+func TestUnverifiedRootLoggedOnce(t *testing.T) {
+	var mu sync.Mutex
+	var logged []string
+	s := NewServer(configuredEngine(), Logger{Errorf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	}})
+	t.Cleanup(s.Close)
+	for range 3 {
+		u := newUAPIClientAs(t, s, Caller{UID: 0, Unverified: reasonNoPid})
+		if got := u.do("set=1\nlisten_port=1\n\n"); got != errnoLine(syscall.EPERM) {
+			t.Errorf("set: %q", got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) != 1 || !strings.Contains(logged[0], reasonNoPid) {
+		t.Errorf("logged %q, want one line naming %q", logged, reasonNoPid)
 	}
 }

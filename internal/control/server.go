@@ -47,6 +47,10 @@ type Caller struct {
 	// PRIV_NET_WG check asks: it may change the interface and read its
 	// keys.
 	Privileged bool
+	// Unverified, for root that is not Privileged, says why its
+	// privilege could not be checked (reasonNoPid, reasonNoProc); it is
+	// empty otherwise.
+	Unverified string
 }
 
 // Server answers control requests against an Engine: each connection in
@@ -67,6 +71,8 @@ type Server struct {
 	conns   map[net.Conn]struct{}
 	unpriv  int
 	perUser map[uint32]int
+	// unverifiedOnce logs the first root caller refused as Unverified.
+	unverifiedOnce sync.Once
 	// refusing counts the connections refuse is answering.
 	refusing int
 	closed   bool
@@ -132,6 +138,11 @@ func acceptRetryable(err error) bool {
 // connections than the server allows, of who's user or of all users, c
 // gets errTooMany in the protocol it speaks (refuse), then is closed.
 func (s *Server) Start(c net.Conn, who Caller) {
+	if who.Unverified != "" {
+		s.unverifiedOnce.Do(func() {
+			s.log.errorf("control: root (uid 0) is treated as unprivileged: %s", who.Unverified)
+		})
+	}
 	switch s.track(c, who) {
 	case trackClosed:
 		c.Close()
