@@ -5,6 +5,7 @@ package control
 import (
 	"fmt"
 	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -24,7 +25,8 @@ func nativeABI() (freebsdABI, error) {
 }
 
 // socketCaller reads LOCAL_PEERCRED, the credentials getpeereid(3)
-// returns, and leaves the decision to jailCaller.
+// returns, and leaves the decision to jailCaller; Serve calls it as soon
+// as it has accepted the connection, so now stands for the acceptance.
 func socketCaller(fd int) (Caller, error) {
 	abi, err := nativeABI()
 	if err != nil {
@@ -37,7 +39,7 @@ func socketCaller(fd int) (Caller, error) {
 	if en != 0 {
 		return Caller{}, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", en)
 	}
-	return jailCaller(buf[:n], abi, kinfoProc)
+	return jailCaller(buf[:n], abi, time.Now(), kinfoProc)
 }
 
 // kinfoProc returns the struct kinfo_proc of a process:

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 )
 
 // cField is one member of a C structure: its name and type.
@@ -33,6 +34,10 @@ func cTypes(abi freebsdABI) map[string]cType {
 		"u_char": {1, 1}, "ptr": long, "long": long, "vm_size_t": long, "segsz_t": long,
 		"u_int64_t": i64, "uint64_t": i64, "sigset_t": {16, 4}, "timeval": timeval,
 		"priority": {4, 1}, // four u_char
+	}
+	t["time_t"] = cType{8, 8}
+	if abi.name == "i386" {
+		t["time_t"] = cType{4, 4}
 	}
 	// struct rusage: two timevals, then fourteen longs.
 	t["rusage"] = cType{2*timeval.size + 14*long.size, max(timeval.align, long.align)}
@@ -110,7 +115,8 @@ func TestFreeBSDLayouts(t *testing.T) {
 		x, xsize := layout(xucredFields, types)
 		k, ksize := layout(kinfoProcFields, types)
 		got := freebsdABI{name: abi.name, xucredSize: xsize, xucredPid: x["cr_pid"],
-			kinfoProcSize: ksize, kiPid: k["ki_pid"], kiJid: k["ki_jid"]}
+			kinfoProcSize: ksize, kiPid: k["ki_pid"], kiJid: k["ki_jid"], kiStart: k["ki_start"],
+			timeSize: types["time_t"].size, longSize: types["long"].size}
 		if got != abi {
 			t.Errorf("%s: derived %+v, table %+v", abi.name, got, abi)
 		}
@@ -126,27 +132,65 @@ func xucredBytes(abi freebsdABI, version, uid uint32, pid int32) []byte {
 	return b
 }
 
-// kinfoProcBytes builds a struct kinfo_proc.
+// kinfoProcBytes builds a struct kinfo_proc of a process started at
+// testStart.
 func kinfoProcBytes(abi freebsdABI, pid, jid int32) []byte {
+	return kinfoProcStarted(abi, pid, jid, testStart)
+}
+
+// kinfoProcStarted builds a struct kinfo_proc whose ki_start is start.
+func kinfoProcStarted(abi freebsdABI, pid, jid int32, start time.Time) []byte {
 	b := make([]byte, abi.kinfoProcSize)
 	binary.NativeEndian.PutUint32(b, uint32(abi.kinfoProcSize))
 	binary.NativeEndian.PutUint32(b[abi.kiPid:], uint32(pid))
 	binary.NativeEndian.PutUint32(b[abi.kiJid:], uint32(jid))
+	putInt(b[abi.kiStart:], abi.timeSize, start.Unix())
+	putInt(b[abi.kiStart+abi.timeSize:], abi.longSize, int64(start.Nanosecond()/1000))
 	return b
 }
 
-// TestJailCaller checks the decision: root in wgd's own jail is
-// privileged, as priv_check(PRIV_NET_WG) lets root through on the host
-// and in a VNET jail for its own interfaces (sys/dev/wg/if_wg.c:
-// "case SIOCSWG: ret = priv_check(curthread, PRIV_NET_WG);", and
-// wgc_privileged: "return (priv_check(td, PRIV_NET_WG) == 0);";
-// sys/kern/kern_jail.c lists "case PRIV_NET_WG:" among the privileges of
-// a VNET jail). Root in another jail, whose kernel could not reach wgd's
-// interface, is not; nor is any other user, nor a caller whose jail
-// cannot be learned. The pid is the connecting process's:
-// sys/kern/uipc_usrreq.c, unp_copy_peercred: "cru2xt(td,
-// &client_unp->unp_peercred);", which sets cr_pid on FreeBSD 13 and
-// later, and 0 (the old pointer's NULL) before.
+// putInt writes v as a native integer of n bytes.
+func putInt(b []byte, n int, v int64) {
+	if n == 8 {
+		binary.NativeEndian.PutUint64(b, uint64(v))
+		return
+	}
+	binary.NativeEndian.PutUint32(b, uint32(v))
+}
+
+// testStart and testAccepted are when the callers' processes of
+// TestJailCaller started and when wgd accepted their connections.
+var (
+	testStart    = time.Unix(1700000000, 250000000)
+	testAccepted = testStart.Add(time.Minute)
+)
+
+// TestJailCallerReusedPid: a caller's process whose ki_start is later
+// than the connection's acceptance is not the one that connected (it
+// exited, and its pid was given to a new process) and is not privileged.
+// ki_start is wall-clock time: sys/kern/kern_proc.c fill_kinfo_proc,
+// "kp->ki_start = p->p_stats->p_start;" then
+// "timevaladd(&kp->ki_start, &boottime);".
+func TestJailCallerReusedPid(t *testing.T) {
+	for _, abi := range []freebsdABI{abiLP64, abi386, abiARM} {
+		for _, c := range []struct {
+			start time.Time
+			want  Caller
+		}{
+			{testAccepted.Add(-time.Microsecond), Caller{Privileged: true}},
+			{testAccepted, Caller{Privileged: true}},
+			{testAccepted.Add(time.Microsecond), Caller{Unverified: reasonPidReused}},
+		} {
+			kp := kinfoProcStarted(abi, 100, 0, c.start)
+			got, err := jailCaller(xucredBytes(abi, xucredVersion, 0, 100), abi, testAccepted,
+				func(int32) ([]byte, error) { return kp, nil })
+			if err != nil || got != c.want {
+				t.Errorf("%s, started %v: %+v, %v; want %+v", abi.name, c.start.Sub(testAccepted), got, err, c.want)
+			}
+		}
+	}
+}
+
 // visibleJID stands in for the kernel's sysctl kern.proc.pid as a reader
 // in jail reader (0: the host) sees a process in jail jail: ki_jid is
 // relative to the reader. sys/kern/kern_proc.c fill_kinfo_proc:
@@ -167,6 +211,18 @@ func visibleJID(reader, jail int32) (int32, bool) {
 	return 0, true
 }
 
+// TestJailCaller checks the decision: root in wgd's own jail is
+// privileged, as priv_check(PRIV_NET_WG) lets root through on the host
+// and in a VNET jail for its own interfaces (sys/dev/wg/if_wg.c:
+// "case SIOCSWG: ret = priv_check(curthread, PRIV_NET_WG);", and
+// wgc_privileged: "return (priv_check(td, PRIV_NET_WG) == 0);";
+// sys/kern/kern_jail.c lists "case PRIV_NET_WG:" among the privileges of
+// a VNET jail). Root in another jail, whose kernel could not reach wgd's
+// interface, is not; nor is any other user, nor a caller whose jail
+// cannot be learned. The pid is the connecting process's:
+// sys/kern/uipc_usrreq.c, unp_copy_peercred: "cru2xt(td,
+// &client_unp->unp_peercred);", which sets cr_pid on FreeBSD 13 and
+// later, and 0 (the old pointer's NULL) before.
 func TestJailCaller(t *testing.T) {
 	errGone := errors.New("no such process")
 	for _, abi := range []freebsdABI{abiLP64, abi386, abiARM} {
@@ -206,7 +262,7 @@ func TestJailCaller(t *testing.T) {
 			{name: "short record", uid: 0, pid: 300, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
 			{name: "a user, no pid", uid: 1001, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 1001}},
 		} {
-			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, procs(c.wgd, c.jail))
+			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, testAccepted, procs(c.wgd, c.jail))
 			if err != nil || got != c.want {
 				t.Errorf("%s, %s: %+v, %v; want %+v", abi.name, c.name, got, err, c.want)
 			}
@@ -216,7 +272,7 @@ func TestJailCaller(t *testing.T) {
 			xucredBytes(abi, xucredVersion, 0, 100)[:abi.xucredSize-1],
 			nil,
 		} {
-			if _, err := jailCaller(bad, abi, procs(0, 0)); err == nil {
+			if _, err := jailCaller(bad, abi, testAccepted, procs(0, 0)); err == nil {
 				t.Errorf("%s: xucred %x accepted", abi.name, bad)
 			}
 		}
@@ -233,7 +289,7 @@ func FuzzJailCaller(f *testing.F) {
 	abis := []freebsdABI{abiLP64, abi386, abiARM}
 	f.Fuzz(func(t *testing.T, xucred, kp []byte, which uint8) {
 		abi := abis[int(which)%len(abis)]
-		who, err := jailCaller(xucred, abi, func(int32) ([]byte, error) { return kp, nil })
+		who, err := jailCaller(xucred, abi, testAccepted, func(int32) ([]byte, error) { return kp, nil })
 		if err != nil || !who.Privileged {
 			return
 		}
