@@ -84,7 +84,7 @@ func ApplySet(tx SetTarget, l *nvlist.List) error {
 		tx.ReplacePeers()
 	}
 	if v, ok := l.Number(NVListenPort); ok {
-		if err := wgcSetListenPort(tx, v); err != nil {
+		if err := SetListenPort(tx, v); err != nil {
 			return err
 		}
 	}
@@ -111,9 +111,17 @@ func ApplySet(tx SetTarget, l *nvlist.List) error {
 	return nil
 }
 
-// wgcSetListenPort changes the port unless it is the current one, as the
-// kernel compares with the port its sockets have.
-func wgcSetListenPort(tx SetTarget, v uint64) error {
+// PortTarget is the part of a SetTarget that holds the listen port.
+type PortTarget interface {
+	ListenPort() uint16
+	SetListenPort(port uint16) error
+}
+
+// SetListenPort changes tx's port to v unless it is the current one, as
+// the kernel compares with the port its sockets have: EINVAL for a value
+// out of range, EADDRINUSE (wrapping the bind's error) for a port that
+// cannot be bound. It is the one place both protocols of wgd set a port.
+func SetListenPort(tx PortTarget, v uint64) error {
 	if v > math.MaxUint16 {
 		return SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
 	}

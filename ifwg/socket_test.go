@@ -413,13 +413,19 @@ func TestSocketBackendWaitsForFullAcceptQueue(t *testing.T) {
 	}
 	flood = nil
 	d := &nvlistDaemon{dev: Device{ListenPort: 9}}
+	var handlers sync.WaitGroup
+	defer handlers.Wait()
+	defer ln.Close()
+	handlers.Add(1)
 	go func() {
+		defer handlers.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); d.handle(c) }()
+			handlers.Add(1)
+			go func() { defer handlers.Done(); defer c.Close(); d.handle(c) }()
 		}
 	}()
 	select {

@@ -20,6 +20,10 @@ import (
 type UAPIBackend struct {
 	// Dir is the socket directory; empty means DefaultSocketDir.
 	Dir string
+
+	// connect connects to a socket path; nil means connectUnix. Tests
+	// replace it to make a live daemon refuse.
+	connect func(path string) (net.Conn, error)
 }
 
 var _ Backend = (*UAPIBackend)(nil)
@@ -70,15 +74,22 @@ func (b *UAPIBackend) live(name string) bool {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != fs.ModeSocket {
 		return false
 	}
-	conn, err := connectUnix(path)
+	conn, err := b.connectTo(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		os.Remove(path)
-		return false
+		return !removeIfStale(path)
 	}
 	if err == nil {
 		conn.Close()
 	}
 	return true
+}
+
+// connectTo connects to the socket at path.
+func (b *UAPIBackend) connectTo(path string) (net.Conn, error) {
+	if b.connect != nil {
+		return b.connect(path)
+	}
+	return connectUnix(path)
 }
 
 // path returns the socket path of the named interface.
@@ -141,10 +152,12 @@ func (b *UAPIBackend) dial(name string) (net.Conn, error) {
 	if fi.Mode().Type() != fs.ModeSocket {
 		return nil, fmt.Errorf("interface %s: %s is not a socket: %w", name, path, fs.ErrNotExist)
 	}
-	conn, err := connectUnix(path)
+	conn, err := b.connectTo(path)
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		os.Remove(path)
-		return nil, fmt.Errorf("interface %s: removed stale socket: %w", name, fs.ErrNotExist)
+		if removeIfStale(path) {
+			return nil, fmt.Errorf("interface %s: removed stale socket: %w", name, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("interface %s: %s refused the connection, but its daemon may be running with a full queue; socket kept: %w", name, path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", name, err)

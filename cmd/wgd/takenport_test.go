@@ -19,9 +19,10 @@ import (
 // "replace-peers")) wg_peer_destroy_all(sc);" comes before "if ((err =
 // wg_socket_init(sc, new_port)) != 0) goto out_locked;"), so a failed
 // command takes a live tunnel down; wgd binds the new port before it
-// applies anything else. Over UAPI the request's own order (listen_port
-// before replace_peers, as wg(8) writes it) gives the same result, as
-// with wireguard-go.
+// applies anything else. The file carries a new private key and a new
+// peer: wg(8) writes private_key= before listen_port= (wireguard-tools
+// src/ipc-uapi.h, userspace_set_device), so over UAPI, too, wgd must bind
+// the port before it applies the request's earlier lines.
 func TestSetconfTakenPortKeepsDevice(t *testing.T) {
 	tl := requireTools(t)
 	tp := newTopology(t, tl)
@@ -38,9 +39,10 @@ func TestSetconfTakenPortKeepsDevice(t *testing.T) {
 	setconf(t, tl.wg, holder, "[Interface]\nPrivateKey = "+privH.String()+"\nListenPort = 51830\n")
 
 	priv, _ := newKeys(t)
+	fresh, _ := newKeys(t)
 	_, peer := newKeys(t)
 	_, other := newKeys(t)
-	conf := "[Interface]\nPrivateKey = " + priv.String() + "\nListenPort = 51830\n\n[Peer]\nPublicKey = " +
+	conf := "[Interface]\nPrivateKey = " + fresh.String() + "\nListenPort = 51830\n\n[Peer]\nPublicKey = " +
 		other.String() + "\nAllowedIPs = 10.9.9.9/32\n"
 	file := filepath.Join(t.TempDir(), s.iface+".conf")
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {

@@ -4,8 +4,8 @@ package control
 
 import (
 	"fmt"
-	"os"
 	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,17 +25,10 @@ func nativeABI() (freebsdABI, error) {
 }
 
 // socketCaller reads LOCAL_PEERCRED, the credentials getpeereid(3)
-// returns, and leaves the decision to jailCaller.
+// returns, and leaves the decision to jailCaller; Serve calls it as soon
+// as it has accepted the connection, so now stands for the acceptance.
 func socketCaller(fd int) (Caller, error) {
 	abi, err := nativeABI()
-	if err != nil {
-		return Caller{}, err
-	}
-	own, err := kinfoProc(int32(os.Getpid()))
-	if err != nil {
-		return Caller{}, fmt.Errorf("failed to read own process: %w", err)
-	}
-	_, ownJID, err := parseKinfoProc(own, abi)
 	if err != nil {
 		return Caller{}, err
 	}
@@ -46,7 +39,7 @@ func socketCaller(fd int) (Caller, error) {
 	if en != 0 {
 		return Caller{}, fmt.Errorf("failed to read LOCAL_PEERCRED: %w", en)
 	}
-	return jailCaller(buf[:n], abi, ownJID, kinfoProc)
+	return jailCaller(buf[:n], abi, time.Now(), kinfoProc)
 }
 
 // kinfoProc returns the struct kinfo_proc of a process:

@@ -5,6 +5,7 @@ package control
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 )
 
 // This file decides, from bytes FreeBSD hands over, whether a caller has
@@ -24,9 +25,12 @@ type freebsdABI struct {
 	// xucredSize is sizeof(struct xucred), xucredPid the offset of
 	// cr_pid in it.
 	xucredSize, xucredPid int
-	// kinfoProcSize is KINFO_PROC_SIZE; kiPid and kiJid the offsets of
-	// ki_pid and ki_jid.
-	kinfoProcSize, kiPid, kiJid int
+	// kinfoProcSize is KINFO_PROC_SIZE; kiPid, kiJid and kiStart the
+	// offsets of ki_pid, ki_jid and ki_start (a struct timeval).
+	kinfoProcSize, kiPid, kiJid, kiStart int
+	// timeSize and longSize are the sizes of time_t and long: of
+	// tv_sec and tv_usec.
+	timeSize, longSize int
 }
 
 // The layouts of struct xucred (sys/sys/ucred.h) and struct kinfo_proc
@@ -36,9 +40,9 @@ type freebsdABI struct {
 // KINFO_PROC_SIZE; cred_jail_test.go derives every offset from the
 // structures' declarations.
 var (
-	abiLP64 = freebsdABI{name: "LP64", xucredSize: 88, xucredPid: 80, kinfoProcSize: 1088, kiPid: 72, kiJid: 592}
-	abi386  = freebsdABI{name: "i386", xucredSize: 80, xucredPid: 76, kinfoProcSize: 768, kiPid: 40, kiJid: 512}
-	abiARM  = freebsdABI{name: "armv7", xucredSize: 80, xucredPid: 76, kinfoProcSize: 816, kiPid: 40, kiJid: 528}
+	abiLP64 = freebsdABI{name: "LP64", xucredSize: 88, xucredPid: 80, kinfoProcSize: 1088, kiPid: 72, kiJid: 592, kiStart: 336, timeSize: 8, longSize: 8}
+	abi386  = freebsdABI{name: "i386", xucredSize: 80, xucredPid: 76, kinfoProcSize: 768, kiPid: 40, kiJid: 512, kiStart: 280, timeSize: 4, longSize: 4}
+	abiARM  = freebsdABI{name: "armv7", xucredSize: 80, xucredPid: 76, kinfoProcSize: 816, kiPid: 40, kiJid: 528, kiStart: 280, timeSize: 8, longSize: 4}
 )
 
 // xucredVersion is XUCRED_VERSION from sys/ucred.h, which getpeereid(3)
@@ -70,26 +74,78 @@ func parseKinfoProc(b []byte, abi freebsdABI) (pid, jid int32, err error) {
 	return int32(binary.NativeEndian.Uint32(b[abi.kiPid:])), int32(binary.NativeEndian.Uint32(b[abi.kiJid:])), nil
 }
 
+// Why root's privilege could not be checked (Caller.Unverified).
+const (
+	// reasonNoPid: struct xucred carries no pid: FreeBSD before 13, or a
+	// 32-bit wgd on a 64-bit kernel, which copies out only as much of the
+	// structure as the 32-bit caller's buffer holds, cr_pid not included.
+	reasonNoPid = "the kernel gave no pid for the caller (FreeBSD before 13.0, or a 32-bit wgd on a 64-bit kernel)"
+	// reasonNoProc: the caller's process could not be read: it exited,
+	// or wgd, jailed, cannot see it (a process outside wgd's jail).
+	reasonNoProc = "the caller's process could not be read (it exited, or it is outside wgd's jail)"
+	// reasonPidReused: the caller's pid names a process that started
+	// after the connection was accepted.
+	reasonPidReused = "the caller's pid names a process started after it connected (the caller exited)"
+)
+
+// kinfoStart returns ki_start of a struct kinfo_proc parseKinfoProc
+// accepted: when the process started, in wall-clock time.
+func kinfoStart(b []byte, abi freebsdABI) time.Time {
+	sec := nativeInt(b[abi.kiStart:], abi.timeSize)
+	usec := nativeInt(b[abi.kiStart+abi.timeSize:], abi.longSize)
+	return time.Unix(sec, usec*1000)
+}
+
+// nativeInt reads a signed native integer of n (4 or 8) bytes.
+func nativeInt(b []byte, n int) int64 {
+	if n == 8 {
+		return int64(binary.NativeEndian.Uint64(b))
+	}
+	return int64(int32(binary.NativeEndian.Uint32(b)))
+}
+
 // jailCaller decides who a FreeBSD caller is from its struct xucred:
-// privileged when its effective user is root and its process is in the
-// jail ownJID names, wgd's own. proc returns the struct kinfo_proc of a
-// process. A caller whose process cannot be looked at (no pid before
-// FreeBSD 13, a process that has exited) is unprivileged: wgd cannot tell
-// its jail. Only a malformed xucred is an error.
-func jailCaller(xucred []byte, abi freebsdABI, ownJID int32, proc func(pid int32) ([]byte, error)) (Caller, error) {
+// privileged when its effective user is root and its process is in wgd's
+// own jail. proc returns the struct kinfo_proc of a process as wgd's
+// sysctl sees it, and ki_jid there is relative to the reader:
+// sys/kern/kern_proc.c fill_kinfo_proc sets it only "if
+// (cred->cr_prison != curthread->td_ucred->cr_prison)", leaving 0 for a
+// process in the reader's own jail ("If inside the jail, use 0 as a jail
+// ID"). So a caller is in wgd's jail exactly when its ki_jid reads 0, on
+// the host as in a jail; a host process is not even visible to a jailed
+// wgd (the sysctl fails). A caller whose process cannot be looked at (no
+// pid before FreeBSD 13, a process that has exited, one wgd cannot see)
+// is unprivileged: wgd cannot tell its jail. Only a malformed xucred is an
+// error. accepted is when wgd accepted the connection: a process that
+// started later is not the one that connected but one that was given its
+// pid after it exited, and is unprivileged too (FreeBSD records the pid
+// at connect time).
+func jailCaller(xucred []byte, abi freebsdABI, accepted time.Time, proc func(pid int32) ([]byte, error)) (Caller, error) {
 	uid, pid, err := parseXucred(xucred, abi)
 	if err != nil {
 		return Caller{}, err
 	}
 	who := Caller{UID: uid}
-	if uid != 0 || pid <= 0 {
+	if uid != 0 {
+		return who, nil
+	}
+	if pid <= 0 {
+		who.Unverified = reasonNoPid
 		return who, nil
 	}
 	kp, err := proc(pid)
 	if err != nil {
+		who.Unverified = reasonNoProc
 		return who, nil
 	}
 	kpid, jid, err := parseKinfoProc(kp, abi)
-	who.Privileged = err == nil && kpid == pid && jid == ownJID
+	switch {
+	case err != nil || kpid != pid:
+		who.Unverified = reasonNoProc
+	case kinfoStart(kp, abi).After(accepted):
+		who.Unverified = reasonPidReused
+	default:
+		who.Privileged = jid == 0
+	}
 	return who, nil
 }

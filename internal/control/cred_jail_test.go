@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 )
 
 // cField is one member of a C structure: its name and type.
@@ -33,6 +34,10 @@ func cTypes(abi freebsdABI) map[string]cType {
 		"u_char": {1, 1}, "ptr": long, "long": long, "vm_size_t": long, "segsz_t": long,
 		"u_int64_t": i64, "uint64_t": i64, "sigset_t": {16, 4}, "timeval": timeval,
 		"priority": {4, 1}, // four u_char
+	}
+	t["time_t"] = cType{8, 8}
+	if abi.name == "i386" {
+		t["time_t"] = cType{4, 4}
 	}
 	// struct rusage: two timevals, then fourteen longs.
 	t["rusage"] = cType{2*timeval.size + 14*long.size, max(timeval.align, long.align)}
@@ -110,7 +115,8 @@ func TestFreeBSDLayouts(t *testing.T) {
 		x, xsize := layout(xucredFields, types)
 		k, ksize := layout(kinfoProcFields, types)
 		got := freebsdABI{name: abi.name, xucredSize: xsize, xucredPid: x["cr_pid"],
-			kinfoProcSize: ksize, kiPid: k["ki_pid"], kiJid: k["ki_jid"]}
+			kinfoProcSize: ksize, kiPid: k["ki_pid"], kiJid: k["ki_jid"], kiStart: k["ki_start"],
+			timeSize: types["time_t"].size, longSize: types["long"].size}
 		if got != abi {
 			t.Errorf("%s: derived %+v, table %+v", abi.name, got, abi)
 		}
@@ -126,13 +132,83 @@ func xucredBytes(abi freebsdABI, version, uid uint32, pid int32) []byte {
 	return b
 }
 
-// kinfoProcBytes builds a struct kinfo_proc.
+// kinfoProcBytes builds a struct kinfo_proc of a process started at
+// testStart.
 func kinfoProcBytes(abi freebsdABI, pid, jid int32) []byte {
+	return kinfoProcStarted(abi, pid, jid, testStart)
+}
+
+// kinfoProcStarted builds a struct kinfo_proc whose ki_start is start.
+func kinfoProcStarted(abi freebsdABI, pid, jid int32, start time.Time) []byte {
 	b := make([]byte, abi.kinfoProcSize)
 	binary.NativeEndian.PutUint32(b, uint32(abi.kinfoProcSize))
 	binary.NativeEndian.PutUint32(b[abi.kiPid:], uint32(pid))
 	binary.NativeEndian.PutUint32(b[abi.kiJid:], uint32(jid))
+	putInt(b[abi.kiStart:], abi.timeSize, start.Unix())
+	putInt(b[abi.kiStart+abi.timeSize:], abi.longSize, int64(start.Nanosecond()/1000))
 	return b
+}
+
+// putInt writes v as a native integer of n bytes.
+func putInt(b []byte, n int, v int64) {
+	if n == 8 {
+		binary.NativeEndian.PutUint64(b, uint64(v))
+		return
+	}
+	binary.NativeEndian.PutUint32(b, uint32(v))
+}
+
+// testStart and testAccepted are when the callers' processes of
+// TestJailCaller started and when wgd accepted their connections.
+var (
+	testStart    = time.Unix(1700000000, 250000000)
+	testAccepted = testStart.Add(time.Minute)
+)
+
+// TestJailCallerReusedPid: a caller's process whose ki_start is later
+// than the connection's acceptance is not the one that connected (it
+// exited, and its pid was given to a new process) and is not privileged.
+// ki_start is wall-clock time: sys/kern/kern_proc.c fill_kinfo_proc,
+// "kp->ki_start = p->p_stats->p_start;" then
+// "timevaladd(&kp->ki_start, &boottime);".
+func TestJailCallerReusedPid(t *testing.T) {
+	for _, abi := range []freebsdABI{abiLP64, abi386, abiARM} {
+		for _, c := range []struct {
+			start time.Time
+			want  Caller
+		}{
+			{testAccepted.Add(-time.Microsecond), Caller{Privileged: true}},
+			{testAccepted, Caller{Privileged: true}},
+			{testAccepted.Add(time.Microsecond), Caller{Unverified: reasonPidReused}},
+		} {
+			kp := kinfoProcStarted(abi, 100, 0, c.start)
+			got, err := jailCaller(xucredBytes(abi, xucredVersion, 0, 100), abi, testAccepted,
+				func(int32) ([]byte, error) { return kp, nil })
+			if err != nil || got != c.want {
+				t.Errorf("%s, started %v: %+v, %v; want %+v", abi.name, c.start.Sub(testAccepted), got, err, c.want)
+			}
+		}
+	}
+}
+
+// visibleJID stands in for the kernel's sysctl kern.proc.pid as a reader
+// in jail reader (0: the host) sees a process in jail jail: ki_jid is
+// relative to the reader. sys/kern/kern_proc.c fill_kinfo_proc:
+//
+//	/* If inside the jail, use 0 as a jail ID. */
+//	if (cred->cr_prison != curthread->td_ucred->cr_prison)
+//		kp->ki_jid = cred->cr_prison->pr_id;
+//
+// (only for a jailed process), and a jailed reader cannot see a process
+// outside its jail (p_cansee fails, the sysctl errors).
+func visibleJID(reader, jail int32) (int32, bool) {
+	switch {
+	case reader != 0 && jail != reader:
+		return 0, false
+	case jail != reader:
+		return jail, true
+	}
+	return 0, true
 }
 
 // TestJailCaller checks the decision: root in wgd's own jail is
@@ -150,8 +226,12 @@ func kinfoProcBytes(abi freebsdABI, pid, jid int32) []byte {
 func TestJailCaller(t *testing.T) {
 	errGone := errors.New("no such process")
 	for _, abi := range []freebsdABI{abiLP64, abi386, abiARM} {
-		procs := func(jid int32) func(int32) ([]byte, error) {
+		procs := func(wgdJail, callerJail int32) func(int32) ([]byte, error) {
 			return func(pid int32) ([]byte, error) {
+				jid, ok := visibleJID(wgdJail, callerJail)
+				if !ok {
+					return nil, errGone
+				}
 				switch pid {
 				case 100:
 					return kinfoProcBytes(abi, pid, jid), nil
@@ -164,37 +244,35 @@ func TestJailCaller(t *testing.T) {
 			}
 		}
 		for _, c := range []struct {
-			name   string
-			uid    uint32
-			pid    int32
-			jid    int32 // the caller's process's jail
-			want   Caller
-			errMsg string
+			name      string
+			uid       uint32
+			pid       int32
+			wgd, jail int32 // wgd's and the caller's jail (0: the host)
+			want      Caller
 		}{
-			{name: "root in wgd's jail", uid: 0, pid: 100, jid: 3, want: Caller{UID: 0, Privileged: true}},
-			{name: "root in another jail", uid: 0, pid: 100, jid: 4, want: Caller{UID: 0}},
-			{name: "root on the host, wgd jailed", uid: 0, pid: 100, jid: 0, want: Caller{UID: 0}},
-			{name: "a user in wgd's jail", uid: 1001, pid: 100, jid: 3, want: Caller{UID: 1001}},
-			{name: "no pid (FreeBSD 12)", uid: 0, pid: 0, jid: 3, want: Caller{UID: 0}},
-			{name: "process gone", uid: 0, pid: 999, jid: 3, want: Caller{UID: 0}},
-			{name: "another process's record", uid: 0, pid: 200, jid: 3, want: Caller{UID: 0}},
-			{name: "short record", uid: 0, pid: 300, jid: 3, want: Caller{UID: 0}},
+			{name: "root in wgd's jail", uid: 0, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 0, Privileged: true}},
+			{name: "root on the host, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 0, want: Caller{UID: 0, Privileged: true}},
+			{name: "root in a jail, wgd on the host", uid: 0, pid: 100, wgd: 0, jail: 4, want: Caller{UID: 0}},
+			{name: "root in another jail", uid: 0, pid: 100, wgd: 3, jail: 4, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "root on the host, wgd jailed", uid: 0, pid: 100, wgd: 3, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "a user in wgd's jail", uid: 1001, pid: 100, wgd: 3, jail: 3, want: Caller{UID: 1001}},
+			{name: "no pid (FreeBSD 12, or a 32-bit wgd on a 64-bit kernel)", uid: 0, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoPid}},
+			{name: "process gone", uid: 0, pid: 999, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "another process's record", uid: 0, pid: 200, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "short record", uid: 0, pid: 300, wgd: 0, jail: 0, want: Caller{UID: 0, Unverified: reasonNoProc}},
+			{name: "a user, no pid", uid: 1001, pid: 0, wgd: 0, jail: 0, want: Caller{UID: 1001}},
 		} {
-			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, 3, procs(c.jid))
+			got, err := jailCaller(xucredBytes(abi, xucredVersion, c.uid, c.pid), abi, testAccepted, procs(c.wgd, c.jail))
 			if err != nil || got != c.want {
 				t.Errorf("%s, %s: %+v, %v; want %+v", abi.name, c.name, got, err, c.want)
 			}
-		}
-		// wgd on the host (jail 0), root on the host.
-		if got, _ := jailCaller(xucredBytes(abi, xucredVersion, 0, 100), abi, 0, procs(0)); !got.Privileged {
-			t.Errorf("%s: root on the host with wgd on the host is unprivileged", abi.name)
 		}
 		for _, bad := range [][]byte{
 			xucredBytes(abi, 1, 0, 100),
 			xucredBytes(abi, xucredVersion, 0, 100)[:abi.xucredSize-1],
 			nil,
 		} {
-			if _, err := jailCaller(bad, abi, 3, procs(3)); err == nil {
+			if _, err := jailCaller(bad, abi, testAccepted, procs(0, 0)); err == nil {
 				t.Errorf("%s: xucred %x accepted", abi.name, bad)
 			}
 		}
@@ -203,7 +281,7 @@ func TestJailCaller(t *testing.T) {
 
 // FuzzJailCaller feeds arbitrary bytes as the xucred and the kinfo_proc:
 // never a panic, and privilege only for root whose record is whole and
-// names wgd's jail.
+// reads jail 0, wgd's own as wgd sees it.
 func FuzzJailCaller(f *testing.F) {
 	f.Add(xucredBytes(abiLP64, 0, 0, 100), kinfoProcBytes(abiLP64, 100, 3), uint8(0))
 	f.Add(xucredBytes(abi386, 0, 0, 100), kinfoProcBytes(abi386, 100, 3), uint8(1))
@@ -211,13 +289,13 @@ func FuzzJailCaller(f *testing.F) {
 	abis := []freebsdABI{abiLP64, abi386, abiARM}
 	f.Fuzz(func(t *testing.T, xucred, kp []byte, which uint8) {
 		abi := abis[int(which)%len(abis)]
-		who, err := jailCaller(xucred, abi, 3, func(int32) ([]byte, error) { return kp, nil })
+		who, err := jailCaller(xucred, abi, testAccepted, func(int32) ([]byte, error) { return kp, nil })
 		if err != nil || !who.Privileged {
 			return
 		}
 		uid, pid, _ := parseXucred(xucred, abi)
 		kpid, jid, kerr := parseKinfoProc(kp, abi)
-		if uid != 0 || kerr != nil || kpid != pid || jid != 3 {
+		if uid != 0 || kerr != nil || kpid != pid || jid != 0 {
 			t.Fatalf("privileged: uid %d, pid %d, record pid %d jail %d (%v)", uid, pid, kpid, jid, kerr)
 		}
 	})

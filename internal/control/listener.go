@@ -54,16 +54,20 @@ type Listener struct {
 	path    string
 	ln      *net.UnixListener
 	own     os.FileInfo
+	lock    *os.File
 	removed chan struct{}
 	stop    func()
 	once    sync.Once
 }
 
 // Listen creates the control socket of the named interface in dir
-// (created with DirMode when missing). A socket left by a daemon that is
-// gone (a connection is refused) is replaced; one a daemon still serves
-// gives an error wrapping ErrInUse; a file that is not a socket is left
-// alone and gives an error.
+// (created with DirMode when missing), holding its lock file
+// (ifwg.LockSocket) until Close. A socket whose lock another daemon holds,
+// or that a daemon still answers on, gives an error wrapping ErrInUse and
+// is left alone, even when it refuses a connection (FreeBSD refuses one to
+// a live daemon whose accept queue is full). A socket left by a daemon
+// that is gone is replaced; a file that is not a socket is left alone and
+// gives an error.
 func Listen(dir, name string) (*Listener, error) {
 	if err := ValidInterfaceName(name); err != nil {
 		return nil, err
@@ -72,9 +76,35 @@ func Listen(dir, name string) (*Listener, error) {
 		return nil, fmt.Errorf("failed to create socket directory: %w", err)
 	}
 	path := SocketPath(dir, name)
+	lock, existed, err := ifwg.LockSocket(path)
+	if errors.Is(err, ifwg.ErrSocketLocked) {
+		return nil, fmt.Errorf("%s: %w", path, ErrInUse)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l, err := listenLocked(path, existed)
+	if err != nil {
+		closeLock(lock)
+		return nil, err
+	}
+	l.lock = lock
+	return l, nil
+}
+
+// closeLock releases a lock LockSocket took (nil where there is none).
+func closeLock(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
+
+// listenLocked creates the control socket at path, its lock held;
+// lockExisted says whether the lock file was there before.
+func listenLocked(path string, lockExisted bool) (*Listener, error) {
 	ln, err := listenUnix(path)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		if err := removeStale(path); err != nil {
+		if err := removeStale(path, lockExisted); err != nil {
 			return nil, err
 		}
 		ln, err = listenUnix(path)
@@ -124,8 +154,14 @@ func (l *Listener) setup() error {
 // from a stale one; a daemon too busy to accept within it counts as live.
 const staleDialTimeout = 2 * time.Second
 
-// removeStale removes the socket at path unless a daemon answers on it.
-func removeStale(path string) error {
+// staleDial connects to a socket to tell a live one from a stale one;
+// tests replace it to make a live daemon refuse.
+var staleDial = net.DialTimeout
+
+// removeStale removes the socket at path, whose lock this daemon holds,
+// unless a daemon answers on it (one that takes no lock, as wireguard-go)
+// or its refusal does not prove it gone (ifwg.StaleAfterRefusal).
+func removeStale(path string, lockExisted bool) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return fmt.Errorf("failed to stat %s: %w", path, err)
@@ -133,7 +169,7 @@ func removeStale(path string) error {
 	if fi.Mode().Type() != os.ModeSocket {
 		return fmt.Errorf("%s exists and is not a socket", path)
 	}
-	c, err := net.DialTimeout("unix", path, staleDialTimeout)
+	c, err := staleDial("unix", path, staleDialTimeout)
 	if err == nil {
 		c.Close()
 		return fmt.Errorf("%s: %w", path, ErrInUse)
@@ -141,7 +177,7 @@ func removeStale(path string) error {
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // removed meanwhile: listen again
 	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
+	if !errors.Is(err, syscall.ECONNREFUSED) || !ifwg.StaleAfterRefusal(lockExisted) {
 		return fmt.Errorf("%s: %w (%v)", path, ErrInUse, err)
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -169,6 +205,7 @@ func (l *Listener) Close() error {
 				err = rerr
 			}
 		}
+		closeLock(l.lock)
 	})
 	return err
 }

@@ -4,11 +4,13 @@ package control
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -224,8 +226,19 @@ func TestPerUserConnectionLimit(t *testing.T) {
 		served = append(served, newUAPIClientAs(t, s, hog))
 	}
 	extra := newUAPIClientAs(t, s, hog)
-	if _, err := extra.r.ReadByte(); err == nil {
-		t.Error("a connection over the user's share was served")
+	if got := extra.do("get=1\n\n"); got != errnoLine(errTooMany) {
+		t.Errorf("a connection over the user's share: %q, want %q", got, errnoLine(errTooMany))
+	}
+	// The nvlist framing gets the same errno in its own reply.
+	nv := dialServerAs(t, s, hog)
+	if _, err := io.WriteString(nv, ifwg.ControlHello); err != nil {
+		t.Fatal(err)
+	}
+	if err := ifwg.WriteControlRequest(nv, ifwg.ControlGet, nil); err != nil {
+		t.Fatal(err)
+	}
+	if en, _, err := ifwg.ReadControlReply(nv); err != nil || en != errTooMany {
+		t.Errorf("nvlist connection over the user's share: errno %v, %v", en, err)
 	}
 	served = append(served, newUAPIClientAs(t, s, Caller{UID: 1001}), newUAPIClient(t, s, true))
 	for i, u := range served {
@@ -242,8 +255,8 @@ func TestUnprivilegedConnectionLimit(t *testing.T) {
 	s.MaxUnprivileged = 1
 	first := newUAPIClient(t, s, false)
 	second := newUAPIClientAs(t, s, Caller{UID: 1001})
-	if _, err := second.r.ReadByte(); err == nil {
-		t.Error("second unprivileged connection served")
+	if got := second.do("get=1\n\n"); got != errnoLine(errTooMany) {
+		t.Errorf("second unprivileged connection: %q", got)
 	}
 	root := newUAPIClient(t, s, true)
 	for _, u := range []*uapiClient{first, root} {
@@ -298,5 +311,55 @@ func TestRequestTimeoutPerRequest(t *testing.T) {
 		if got := u.do("get=1\n\n"); !strings.HasSuffix(got, "errno=0\n\n") {
 			t.Fatalf("request %d: %q", i, got)
 		}
+	}
+}
+
+// TestListenFloodedLiveSocket: a second wgd started while a connect flood
+// fills the first one's accept queue must not replace its socket. On
+// FreeBSD the flooded daemon refuses the connection (sys/kern/uipc_usrreq.c
+// unp_connectat: `if (so2 == NULL) { error = ECONNREFUSED;` after
+// sonewconn, which sys/kern/uipc_socket.c makes return NULL when
+// `head->sol_qlen > 3 * head->sol_qlimit / 2`); staleDial stands in for it.
+func TestListenFloodedLiveSocket(t *testing.T) {
+	dir := t.TempDir()
+	l := listen(t, dir, "wgt0", configuredEngine())
+	dial := staleDial
+	staleDial = func(string, string, time.Duration) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
+	defer func() { staleDial = dial }()
+	if _, err := Listen(dir, "wgt0"); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Listen: %v", err)
+	}
+	if socketGone(l.Path(), l.own) {
+		t.Fatal("the live daemon's socket was replaced")
+	}
+}
+
+// TestUnverifiedRootLoggedOnce: root refused privilege because its pid or
+// jail could not be learned (a 32-bit wgd on a 64-bit FreeBSD kernel gets
+// a struct xucred cut short: sys/kern/uipc_usrreq.c uipc_ctloutput,
+// LOCAL_PEERCRED, "error = sooptcopyout(sopt, &xu, sizeof(xu));" with the
+// caller's smaller sopt_valsize) is told EPERM; wgd says why in its log,
+// once, not once per connection.
+func TestUnverifiedRootLoggedOnce(t *testing.T) {
+	var mu sync.Mutex
+	var logged []string
+	s := NewServer(configuredEngine(), Logger{Errorf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	}})
+	t.Cleanup(s.Close)
+	for range 3 {
+		u := newUAPIClientAs(t, s, Caller{UID: 0, Unverified: reasonNoPid})
+		if got := u.do("set=1\nlisten_port=1\n\n"); got != errnoLine(syscall.EPERM) {
+			t.Errorf("set: %q", got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) != 1 || !strings.Contains(logged[0], reasonNoPid) {
+		t.Errorf("logged %q, want one line naming %q", logged, reasonNoPid)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/ifwg"
@@ -171,13 +170,8 @@ func setListenPortFirst(tx Tx, l *nvlist.List) (Tx, error) {
 	if !ok {
 		return tx, nil
 	}
-	if v > math.MaxUint16 {
-		return nil, ifwg.SetErrorf(syscall.EINVAL, "listen-port %d out of range", v)
-	}
-	if uint16(v) != tx.ListenPort() {
-		if err := tx.SetListenPort(uint16(v)); err != nil {
-			return nil, ifwg.WithErrno(err, syscall.EADDRINUSE, "failed to set listen-port")
-		}
+	if err := ifwg.SetListenPort(tx, v); err != nil {
+		return nil, err
 	}
 	return portSet{Tx: tx, port: uint16(v)}, nil
 }

@@ -4,6 +4,7 @@ package control
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,10 @@ type Caller struct {
 	// PRIV_NET_WG check asks: it may change the interface and read its
 	// keys.
 	Privileged bool
+	// Unverified, for root that is not Privileged, says why its
+	// privilege could not be checked (reasonNoPid, reasonNoProc); it is
+	// empty otherwise.
+	Unverified string
 }
 
 // Server answers control requests against an Engine: each connection in
@@ -66,8 +71,12 @@ type Server struct {
 	conns   map[net.Conn]struct{}
 	unpriv  int
 	perUser map[uint32]int
-	closed  bool
-	wg      sync.WaitGroup
+	// unverifiedOnce logs the first root caller refused as Unverified.
+	unverifiedOnce sync.Once
+	// refusing counts the connections refuse is answering.
+	refusing int
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // NewServer returns a Server for e with the default limits.
@@ -125,11 +134,21 @@ func acceptRetryable(err error) bool {
 }
 
 // Start serves one connection in a new goroutine, as who's. It closes c
-// at once when the server is closed, or when c would be more unprivileged
-// connections than the server allows, of who's user or of all users.
+// at once when the server is closed. When c would be more unprivileged
+// connections than the server allows, of who's user or of all users, c
+// gets errTooMany in the protocol it speaks (refuse), then is closed.
 func (s *Server) Start(c net.Conn, who Caller) {
-	if !s.track(c, who) {
+	if who.Unverified != "" {
+		s.unverifiedOnce.Do(func() {
+			s.log.errorf("control: root (uid 0) is treated as unprivileged: %s", who.Unverified)
+		})
+	}
+	switch s.track(c, who) {
+	case trackClosed:
 		c.Close()
+		return
+	case trackOver:
+		s.refuse(c)
 		return
 	}
 	go func() {
@@ -143,27 +162,92 @@ func (s *Server) Start(c net.Conn, who Caller) {
 	}()
 }
 
-// track records a new connection, or reports false when it must be
-// refused.
-func (s *Server) track(c net.Conn, who Caller) bool {
+// trackResult is what track decided of a new connection.
+type trackResult int
+
+const (
+	trackServed trackResult = iota // recorded: serve it
+	trackClosed                    // the server is closed
+	trackOver                      // over the caller's share
+)
+
+// track records a new connection, or reports why it must be refused.
+func (s *Server) track(c net.Conn, who Caller) trackResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return trackClosed
 	}
 	if !who.Privileged {
 		if s.MaxUnprivileged > 0 && s.unpriv >= s.MaxUnprivileged {
-			return false
+			return trackOver
 		}
 		if s.MaxPerUser > 0 && s.perUser[who.UID] >= s.MaxPerUser {
-			return false
+			return trackOver
 		}
 		s.unpriv++
 		s.perUser[who.UID]++
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return trackServed
+}
+
+// maxRefusing bounds the connections being told errTooMany at once;
+// beyond it, one over its share is closed without a word. refuseTimeout
+// bounds each.
+const (
+	maxRefusing   = 8
+	refuseTimeout = time.Second
+)
+
+// refuse tells c, which is over its caller's share, errTooMany in the
+// protocol its first line selects, and closes it: a client then reports
+// "Too many users" instead of mistaking the closed connection for a
+// UAPI-only daemon.
+func (s *Server) refuse(c net.Conn) {
+	s.mu.Lock()
+	ok := s.refusing < maxRefusing && !s.closed
+	if ok {
+		s.refusing++
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if !ok {
+		c.Close()
+		return
+	}
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			s.refusing--
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(refuseTimeout))
+		br := bufio.NewReaderSize(c, 16)
+		first, _ := br.ReadSlice('\n')
+		if _, err := c.Write(refusalReply(first)); err != nil {
+			return
+		}
+		// Read the rest of the request, so that closing does not reset the
+		// connection before the client has read the reply.
+		io.Copy(io.Discard, io.LimitReader(br, 1<<20))
+	}()
+}
+
+// refusalReply is the reply that tells a client speaking the protocol
+// its first bytes select that it has too many connections.
+func refusalReply(first []byte) []byte {
+	if string(first) == ifwg.ControlHello {
+		var b bytes.Buffer
+		ifwg.WriteControlReply(&b, errTooMany, nil)
+		return b.Bytes()
+	}
+	return ifwg.MarshalUAPIErrno(errTooMany)
 }
 
 // untrack forgets a connection that ended.
@@ -255,3 +339,9 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// errTooMany is the errno a connection over the caller's share gets:
+// strerror gives "Too many users", which says what happened, where
+// closing without a word made a client take the daemon for a UAPI-only
+// one.
+const errTooMany = syscall.EUSERS

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/ifwg"
 )
 
 // This file answers UAPI requests with wireguard-go's semantics
-// (device/uapi.go): a set is applied line by line, a failure stops it and
-// keeps what was applied, and the reply carries the negated errno
+// (device/uapi.go): a set is applied line by line (but for its port, bound
+// first: see applyAll), a failure stops it and keeps what was applied, and the reply carries the negated errno
 // wireguard-go would send. ifwg.ServeUAPI does the framing and
 // ifwg.UAPISetDecoder checks each line.
 
@@ -128,9 +129,23 @@ type uapiApplier struct {
 	created bool
 }
 
-// applyAll applies ops in order and returns the first failure.
+// applyAll applies ops in order and returns the first failure, except
+// that the first listen_port line of the batch is applied before all the
+// others: wg(8) writes private_key= before listen_port= (wireguard-tools
+// src/ipc-uapi.h, userspace_set_device), and a set that fails on a taken
+// port must leave the device as it was, as for the nvlist protocol
+// (setListenPortFirst). wireguard-go applies each line as it reads it.
 func (a *uapiApplier) applyAll(tx Tx, ops []ifwg.UAPISetOp) error {
-	for _, op := range ops {
+	first := slices.IndexFunc(ops, func(op ifwg.UAPISetOp) bool { return op.Kind == ifwg.UAPIListenPort })
+	if first >= 0 {
+		if err := a.apply(tx, ops[first]); err != nil {
+			return err
+		}
+	}
+	for i, op := range ops {
+		if i == first {
+			continue
+		}
 		if err := a.apply(tx, op); err != nil {
 			return err
 		}
@@ -144,9 +159,7 @@ func (a *uapiApplier) apply(tx Tx, op ifwg.UAPISetOp) error {
 	case ifwg.UAPIPrivateKey:
 		tx.SetPrivateKey(op.Key)
 	case ifwg.UAPIListenPort:
-		if err := tx.SetListenPort(uint16(op.Number)); err != nil {
-			return ifwg.SetErrorf(syscall.EADDRINUSE, "failed to set listen_port: %v", err)
-		}
+		return ifwg.SetListenPort(tx, uint64(op.Number))
 	case ifwg.UAPIFwMark:
 		if err := tx.SetUserCookie(op.Number); err != nil {
 			return ifwg.SetErrorf(syscall.EADDRINUSE, "failed to update fwmark: %v", err)
