@@ -72,7 +72,8 @@ cleanup() {
 			ip netns del "$ns"
 		fi
 	done
-	rm -f "$sockdir/$if_a.sock" "$sockdir/$if_b.sock"
+	rm -f "$sockdir/$if_a.sock" "$sockdir/$if_b.sock" \
+	    "$sockdir/$if_a.lock" "$sockdir/$if_b.lock"
 	rm -rf "$work"
 	if [ "$status" -eq 0 ]; then
 		echo "== cleaned up; demo passed"

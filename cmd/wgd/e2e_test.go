@@ -45,7 +45,20 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	removeBuilt()
+	removeLockFiles()
 	os.Exit(code)
+}
+
+// removeLockFiles removes the lock files the daemons of this test process
+// left in the socket directory: wgd keeps a name's lock file for the next
+// daemon of that name, and the tests' names are theirs alone (they carry
+// the process id, as newTopology makes them).
+func removeLockFiles() {
+	pattern := fmt.Sprintf("we%d*.lock", os.Getpid()%10000000)
+	files, _ := filepath.Glob(filepath.Join(ifwg.DefaultSocketDir, pattern))
+	for _, f := range files {
+		os.Remove(f)
+	}
 }
 
 // tcpHelper runs a helper mode.

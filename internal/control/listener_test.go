@@ -33,6 +33,9 @@ func listen(t *testing.T, dir, name string, e Engine) *Listener {
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
+		// wgd leaves its lock file for the next daemon of the name;
+		// a test's names are its own.
+		os.Remove(ifwg.SocketLockPath(l.Path()))
 	})
 	return l
 }
