@@ -4,7 +4,6 @@ package tun
 
 import (
 	"encoding/binary"
-	"io"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -147,11 +146,7 @@ type vnetReader struct {
 	pendOff int
 	pendSeg int
 
-	bufs  [][]byte
-	sizes []int
-	start int
-	n     int
-	err   error
+	readState
 }
 
 func newVnetReader(rc syscall.RawConn) *vnetReader {
@@ -161,7 +156,7 @@ func newVnetReader(rc syscall.RawConn) *vnetReader {
 }
 
 func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
-	r.bufs, r.sizes, r.start, r.n, r.err = bufs, sizes, start, 0, nil
+	r.begin(bufs, sizes, start)
 	var err error
 	if r.pend != nil {
 		r.cut()
@@ -169,16 +164,8 @@ func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 	if r.n < len(bufs) {
 		err = r.rc.Read(r.fn)
 	}
-	n, rerr := r.n, r.err
-	r.bufs, r.sizes = nil, nil
 	r.iov[1].Base, r.iov[2].Base = nil, nil
-	switch {
-	case n > 0:
-		return n, nil
-	case err != nil:
-		return 0, err
-	}
-	return 0, rerr
+	return r.end(err)
 }
 
 // readFD and writeFD make raw system calls: the descriptor is
@@ -202,14 +189,10 @@ func (r *vnetReader) readFD(fd uintptr) bool {
 		switch {
 		case errno == unix.EINTR:
 			continue
-		case errno == unix.EAGAIN:
-			return r.n > 0
 		case errno != 0:
-			r.err = errno
-			return true
+			return r.stop(errno)
 		case n == 0:
-			r.err = io.EOF
-			return true
+			return r.stop(nil)
 		case int(n) <= vnetHdrLen:
 			continue
 		}

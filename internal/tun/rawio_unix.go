@@ -33,11 +33,55 @@ type batchReader struct {
 	maxRead int
 	spill   []byte
 	iov     [2]unix.Iovec
-	bufs    [][]byte
-	sizes   []int
-	start   int
-	n       int
-	err     error
+	readState
+}
+
+// readState is one batch read in progress, as the readers keep it
+// between the poller's calls of their callback: the caller's buffers,
+// lengths and offset, the packets read so far and the error that ended
+// the batch.
+type readState struct {
+	bufs  [][]byte
+	sizes []int
+	start int
+	n     int
+	err   error
+}
+
+// begin starts a batch read into bufs[i][start:] and sizes[i].
+func (s *readState) begin(bufs [][]byte, sizes []int, start int) {
+	s.bufs, s.sizes, s.start, s.n, s.err = bufs, sizes, start, 0, nil
+}
+
+// end finishes the batch read, whose poller call returned err, and
+// forgets the caller's buffers. Packets already read are returned before
+// any error; the error comes back on the next call.
+func (s *readState) end(err error) (int, error) {
+	n, rerr := s.n, s.err
+	s.bufs, s.sizes = nil, nil
+	switch {
+	case n > 0:
+		return n, nil
+	case err != nil:
+		return 0, err
+	}
+	return 0, rerr
+}
+
+// stop ends the read callback after a read system call that failed with
+// err, or met end of file when err is nil, and returns the callback's
+// result. A drained descriptor (EAGAIN) returns the packets read so far,
+// or waits for the poller when there are none; anything else ends the
+// batch with the error.
+func (s *readState) stop(err error) bool {
+	switch {
+	case err == unix.EAGAIN:
+		return s.n > 0
+	case err == nil:
+		err = io.EOF
+	}
+	s.err = err
+	return true
 }
 
 // newBatchReader returns a reader for rc, whose reads never deliver more
@@ -52,18 +96,10 @@ func newBatchReader(rc syscall.RawConn, maxRead int) *batchReader {
 // sizes[i]. Packets already read are returned before any error; the error
 // comes back on the next call.
 func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
-	r.bufs, r.sizes, r.start, r.n, r.err = bufs, sizes, start, 0, nil
+	r.begin(bufs, sizes, start)
 	err := r.rc.Read(r.fn)
-	n, rerr := r.n, r.err
-	r.bufs, r.sizes = nil, nil
 	r.iov[0].Base = nil
-	switch {
-	case n > 0:
-		return n, nil
-	case err != nil:
-		return 0, err
-	}
-	return 0, rerr
+	return r.end(err)
 }
 
 func (r *batchReader) readFD(fd uintptr) bool {
@@ -77,18 +113,10 @@ func (r *batchReader) readFD(fd uintptr) bool {
 		}
 		n, err := r.readOne(int(fd), buf)
 		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			return r.n > 0
-		case err != nil:
-			r.err = err
-			return true
-		case n == 0:
-			r.err = io.EOF
-			return true
-		case n > len(buf):
-			continue // too large for its buffer: dropped
+		case err == unix.EINTR || err == nil && n > len(buf):
+			continue // interrupted, or too large for its buffer: dropped
+		case err != nil || n == 0:
+			return r.stop(err)
 		}
 		r.sizes[r.n] = n
 		r.n++
