@@ -9,35 +9,19 @@ import (
 	"io"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/blake2s"
 
+	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
-// fakeClock is a settable clock; no test here waits for real time.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock returns a clock that moves only when a test advances it,
+// so that no test here depends on real time passing.
+func newFakeClock() *clock.Fake {
+	return clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 var (
@@ -77,7 +61,7 @@ func initiation(tb testing.TB, idx uint32) []byte {
 // setup is a responder's Checker and an initiator's Generator for it,
 // sharing one fake clock.
 type setup struct {
-	clock *fakeClock
+	clock *clock.Fake
 	chk   *Checker
 	gen   *Generator
 	resp  *noise.StaticIdentity

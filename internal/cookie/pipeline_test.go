@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
@@ -17,7 +18,7 @@ import (
 // Generator.
 type peerEnd struct {
 	id    *noise.StaticIdentity
-	clock *fakeClock
+	clock *clock.Fake
 	chk   *Checker
 	hs    *noise.Handshake
 	gen   *Generator
