@@ -50,12 +50,7 @@ func BenchmarkAllowSystemClock(b *testing.B) {
 // BenchmarkGCFull collects a full IPv4 table (65,536 sources) in which
 // nothing has expired.
 func BenchmarkGCFull(b *testing.B) {
-	l, _ := newTest(0)
-	for i := range DefaultMaxEntries {
-		var a [4]byte
-		binary.BigEndian.PutUint32(a[:], uint32(i))
-		l.Allow(netip.AddrFrom4(a))
-	}
+	l := fullTable()
 	b.ReportAllocs()
 	for b.Loop() {
 		if l.GC() != DefaultMaxEntries {
@@ -80,16 +75,23 @@ func BenchmarkMemoryFull(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		l, _ := newTest(0)
-		for i := range DefaultMaxEntries {
-			var a [4]byte
-			binary.BigEndian.PutUint32(a[:], uint32(i))
-			l.Allow(netip.AddrFrom4(a))
-		}
+		l := fullTable()
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		runtime.KeepAlive(l)
 		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / DefaultMaxEntries
 	}
 	b.ReportMetric(perEntry, "B/source")
+}
+
+// fullTable returns a Limiter whose IPv4 table holds DefaultMaxEntries
+// sources, none of them expired.
+func fullTable() *Limiter {
+	l, _ := newTest(0)
+	for i := range DefaultMaxEntries {
+		var a [4]byte
+		binary.BigEndian.PutUint32(a[:], uint32(i))
+		l.Allow(netip.AddrFrom4(a))
+	}
+	return l
 }
