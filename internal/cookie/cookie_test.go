@@ -75,11 +75,10 @@ func newSetup(tb testing.TB) *setup {
 	return s
 }
 
-// obtainCookie runs the cookie exchange: a message goes out, the checker
-// replies, the generator consumes the reply.
-func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
+// replyTo adds the MACs to msg and has the checker answer it from src
+// with a cookie reply.
+func (s *setup) replyTo(tb testing.TB, msg []byte, src netip.AddrPort) *noise.MessageCookieReply {
 	tb.Helper()
-	msg := initiation(tb, 77)
 	if err := s.gen.AddMACs(msg); err != nil {
 		tb.Fatal(err)
 	}
@@ -87,6 +86,14 @@ func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return reply
+}
+
+// obtainCookie runs the cookie exchange: a message goes out, the checker
+// replies, the generator consumes the reply.
+func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
+	tb.Helper()
+	reply := s.replyTo(tb, initiation(tb, 77), src)
 	if reply.Receiver != 77 {
 		tb.Fatalf("reply receiver %d, want the sender index 77", reply.Receiver)
 	}
@@ -209,14 +216,8 @@ func TestCookieReplyForResponse(t *testing.T) {
 	s := newSetup(t)
 	resp := &noise.MessageResponse{Sender: 99, Receiver: 1}
 	msg, _ := resp.MarshalBinary()
-	if err := s.gen.AddMACs(msg); err != nil {
-		t.Fatal(err)
-	}
+	reply := s.replyTo(t, msg, srcC)
 	if err := s.chk.CheckMAC1(msg); err != nil {
-		t.Fatal(err)
-	}
-	reply, err := s.chk.CreateReply(msg, srcC)
-	if err != nil {
 		t.Fatal(err)
 	}
 	if reply.Receiver != 99 {
@@ -235,11 +236,7 @@ func TestCookieReplyForResponse(t *testing.T) {
 func TestCookieReplyWireRoundTrip(t *testing.T) {
 	s := newSetup(t)
 	msg := initiation(t, 5)
-	_ = s.gen.AddMACs(msg)
-	reply, err := s.chk.CreateReply(msg, srcA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reply := s.replyTo(t, msg, srcA)
 	wire, _ := reply.MarshalBinary()
 	if len(wire) != noise.MessageCookieReplySize {
 		t.Fatalf("cookie reply is %d bytes", len(wire))
@@ -267,9 +264,7 @@ func TestCookieReplyRejected(t *testing.T) {
 	if err := s.gen.ConsumeReply(&noise.MessageCookieReply{}); !errors.Is(err, ErrUnexpectedCookieReply) {
 		t.Fatalf("reply before any message: %v", err)
 	}
-	msg := initiation(t, 5)
-	_ = s.gen.AddMACs(msg)
-	reply, _ := s.chk.CreateReply(msg, srcA)
+	reply := s.replyTo(t, initiation(t, 5), srcA)
 	wire, _ := reply.MarshalBinary()
 
 	for i := range wire {
