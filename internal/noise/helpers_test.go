@@ -89,6 +89,26 @@ func handshake(tb testing.TB, ini, resp *side) (kpI, kpR *Keypair) {
 	return kpI, kpR
 }
 
+// respond has ini send an initiation (sender index 1) that resp consumes
+// and answers (sender index 2), and returns the response, not yet
+// consumed.
+func respond(tb testing.TB, ini, resp *side) *MessageResponse {
+	tb.Helper()
+	init, err := ini.peer.CreateInitiation(1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rmsg, _, err := h.CreateResponse(2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rmsg
+}
+
 // binaryMarshaler is implemented by all message types.
 type binaryMarshaler interface {
 	MarshalBinary() ([]byte, error)
