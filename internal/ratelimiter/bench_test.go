@@ -72,14 +72,10 @@ func BenchmarkGCEmpty(b *testing.B) {
 func BenchmarkMemoryFull(b *testing.B) {
 	var perEntry float64
 	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		before := liveHeap()
 		l := fullTable()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
+		perEntry = float64(liveHeap()-before) / DefaultMaxEntries
 		runtime.KeepAlive(l)
-		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / DefaultMaxEntries
 	}
 	b.ReportMetric(perEntry, "B/source")
 }
@@ -94,4 +90,12 @@ func fullTable() *Limiter {
 		l.Allow(netip.AddrFrom4(a))
 	}
 	return l
+}
+
+// liveHeap returns the bytes of heap in use after a collection.
+func liveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
