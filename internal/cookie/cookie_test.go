@@ -75,6 +75,17 @@ func newSetup(tb testing.TB) *setup {
 	return s
 }
 
+// stamped returns an initiation from sender index sender with the MACs
+// the generator adds.
+func (s *setup) stamped(tb testing.TB, sender uint32) []byte {
+	tb.Helper()
+	msg := initiation(tb, sender)
+	if err := s.gen.AddMACs(msg); err != nil {
+		tb.Fatal(err)
+	}
+	return msg
+}
+
 // replyTo adds the MACs to msg and has the checker answer it from src
 // with a cookie reply.
 func (s *setup) replyTo(tb testing.TB, msg []byte, src netip.AddrPort) *noise.MessageCookieReply {
@@ -104,10 +115,7 @@ func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
 
 func TestMAC1KnownConstruction(t *testing.T) {
 	s := newSetup(t)
-	msg := initiation(t, 1)
-	if err := s.gen.AddMACs(msg); err != nil {
-		t.Fatal(err)
-	}
+	msg := s.stamped(t, 1)
 	// Recompute mac1 from the primitives: keyed BLAKE2s-128 under
 	// BLAKE2s-256("mac1----" || responder public key) over msg[:116].
 	pub := s.resp.PublicKey()
@@ -165,8 +173,7 @@ func TestNotHandshake(t *testing.T) {
 
 func TestUnderLoadRequiresMAC2(t *testing.T) {
 	s := newSetup(t)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if err := s.chk.Check(msg, srcA, false); err != nil {
 		t.Fatalf("not under load: %v", err)
 	}
@@ -175,8 +182,7 @@ func TestUnderLoadRequiresMAC2(t *testing.T) {
 	}
 
 	s.obtainCookie(t, srcA)
-	msg = initiation(t, 2)
-	_ = s.gen.AddMACs(msg)
+	msg = s.stamped(t, 2)
 	if bytes.Equal(msg[132:], make([]byte, 16)) {
 		t.Fatal("generator holding a cookie sent no mac2")
 	}
@@ -204,8 +210,7 @@ func TestUnderLoadRequiresMAC2(t *testing.T) {
 func TestMappedAddressSameCookie(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	mapped := netip.AddrPortFrom(netip.AddrFrom16(srcA.Addr().As16()), srcA.Port())
 	if err := s.chk.CheckMAC2(msg, mapped); err != nil {
 		t.Fatalf("IPv4-mapped source: %v", err)
@@ -308,8 +313,7 @@ func TestCookieReplyRejected(t *testing.T) {
 func TestCheckerSecretRotation(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA) // secret created now
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg) // mac2 under the first secret
+	msg := s.stamped(t, 1)  // mac2 under the first secret
 
 	s.clock.Advance(CookieRefreshTime - time.Nanosecond)
 	if err := s.chk.CheckMAC2(msg, srcA); err != nil {
@@ -325,8 +329,7 @@ func TestCheckerSecretRotation(t *testing.T) {
 	if err := s.chk.CheckMAC2(msg, srcA); !errors.Is(err, ErrInvalidMAC2) {
 		t.Fatalf("old cookie after rotation: %v", err)
 	}
-	fresh := initiation(t, 2)
-	_ = s.gen.AddMACs(fresh)
+	fresh := s.stamped(t, 2)
 	if err := s.chk.CheckMAC2(fresh, srcA); err != nil {
 		t.Fatalf("new cookie after rotation: %v", err)
 	}
@@ -335,8 +338,7 @@ func TestCheckerSecretRotation(t *testing.T) {
 func TestCheckerKeepsSecretWithinRefreshTime(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	// A second reply within the refresh time uses the same secret, so the
 	// cookie already held stays valid.
 	s.clock.Advance(60 * time.Second)
@@ -355,8 +357,7 @@ func TestGeneratorCutoff(t *testing.T) {
 	zero := make([]byte, 16)
 
 	s.clock.Advance(CookieUseTime - time.Nanosecond)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if bytes.Equal(msg[132:], zero) {
 		t.Fatalf("no mac2 with a cookie aged just under %v", CookieUseTime)
 	}
@@ -365,8 +366,7 @@ func TestGeneratorCutoff(t *testing.T) {
 	}
 
 	s.clock.Advance(time.Nanosecond)
-	msg = initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg = s.stamped(t, 1)
 	if !bytes.Equal(msg[132:], zero) {
 		t.Fatalf("mac2 sent with a cookie aged %v", CookieUseTime)
 	}
@@ -400,8 +400,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 func TestCreateReplyRandomnessFailure(t *testing.T) {
 	s := newSetup(t)
 	s.chk.rand = failingReader{}
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if _, err := s.chk.CreateReply(msg, srcA); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("got %v", err)
 	}
