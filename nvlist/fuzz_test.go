@@ -4,11 +4,8 @@ package nvlist
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -90,22 +87,8 @@ func FuzzUnpack(f *testing.F) {
 
 // differentialBlobs returns the blobs of the differential corpus.
 func differentialBlobs(tb testing.TB) [][]byte {
-	f, err := os.Open("testdata/differential/differential.jsonl.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var blobs [][]byte
-	dec := json.NewDecoder(zr)
-	for dec.More() {
-		var c differentialCase
-		if err := dec.Decode(&c); err != nil {
-			tb.Fatal(err)
-		}
+	for _, c := range differentialCases(tb) {
 		b, err := hex.DecodeString(c.Hex)
 		if err != nil {
 			tb.Fatal(err)

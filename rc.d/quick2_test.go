@@ -77,13 +77,7 @@ AllowedIPs = 0.0.0.0/0, 10.1.0.0/16
 		t.Error("a route monitor runs for routes in another FIB")
 	}
 	checkRun(t, h.wgQuick("down", "wg0"), 0, "")
-	expect(t, "commands", h.commands(), lines(`
-		wg show interfaces
-		wg show wg0 allowed-ips
-		ifconfig wg0 destroy
-		ifconfig wg0
-		resolvconf -l wg0
-	`))
+	expect(t, "commands", h.commands(), basicDown)
 
 	// FIB 4 does not exist: nothing is changed.
 	h.setWorld("fibs", "4\n")
@@ -125,13 +119,10 @@ func TestDNS(t *testing.T) {
 		wg show wg0 allowed-ips
 	`))
 	checkRun(t, h.wgQuick("down", "wg0"), 0, "")
-	expect(t, "commands", h.commands(), lines(`
-		wg show interfaces
-		wg show wg0 allowed-ips
-		ifconfig wg0 destroy
-		ifconfig wg0
-		resolvconf -d wg0
-	`))
+	// Down as with basicConf, but resolvconf(8) withdraws the records.
+	dnsDown := slices.Clone(basicDown)
+	dnsDown[len(dnsDown)-1] = "resolvconf -d wg0"
+	expect(t, "commands", h.commands(), dnsDown)
 	if h.readWorld("resolv/wg0") != "" {
 		t.Error("resolvconf still holds wg0's records")
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"syscall"
 	"unsafe"
 
@@ -23,13 +22,13 @@ const batchSize = 32
 // loopIO moves datagrams with one recvmsg or sendto per datagram, as
 // many as the kernel takes within one poller round trip.
 type loopIO struct {
-	recv    *loopReceiver
-	senders sync.Pool // of *loopSender
+	recv *loopReceiver
+	senderPool[*loopSender]
 }
 
 func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
 	l := &loopIO{recv: newLoopReceiver(rc)}
-	l.senders.New = func() any { return newLoopSender(rc) }
+	l.pool.New = func() any { return newLoopSender(rc) }
 	return l, nil
 }
 
@@ -43,13 +42,6 @@ func (l *loopIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int,
 
 // coalesce does nothing: FreeBSD's UDP does not coalesce datagrams.
 func (l *loopIO) coalesce() {}
-
-func (l *loopIO) send(bufs [][]byte, dst netip.AddrPort) error {
-	s := l.senders.Get().(*loopSender)
-	err := s.send(bufs, dst)
-	l.senders.Put(s)
-	return err
-}
 
 // loopReceiver holds one socket's receive state. Its arguments and
 // results live in fields, and its poller callback is bound once, so that

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -22,15 +21,15 @@ const batchSize = IdealBatchSize
 // poller: the system call runs non-blocking, and the poller waits when it
 // would block.
 type mmsgIO struct {
-	recv    *mmsgReceiver
-	senders sync.Pool   // of *mmsgSender
-	gso     atomic.Bool // UDP_SEGMENT works on this socket
+	recv *mmsgReceiver
+	senderPool[*mmsgSender]
+	gso atomic.Bool // UDP_SEGMENT works on this socket
 }
 
 func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
 	single := offloadsOff.Load()
 	m := &mmsgIO{recv: newMmsgReceiver(rc, single)}
-	m.senders.New = func() any { return newMmsgSender(rc, &m.gso, single) }
+	m.pool.New = func() any { return newMmsgSender(rc, &m.gso, single) }
 	// Kernels before 4.18 have no UDP_SEGMENT.
 	rc.Control(func(fd uintptr) {
 		_, err := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
@@ -67,13 +66,6 @@ func (m *mmsgIO) coalesce() {
 			m.recv.gro.Store(true)
 		}
 	})
-}
-
-func (m *mmsgIO) send(bufs [][]byte, dst netip.AddrPort) error {
-	s := m.senders.Get().(*mmsgSender)
-	err := s.send(bufs, dst)
-	m.senders.Put(s)
-	return err
 }
 
 // mmsgReceiver holds the message headers of one socket's receive calls.

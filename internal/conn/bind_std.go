@@ -26,6 +26,22 @@ type socketIO interface {
 	coalesce()
 }
 
+// senderPool hands out the per-call state of a socket's sends, so that
+// concurrent sends each have their own and a send allocates nothing.
+// Embedded in a socketIO, it provides send; pool.New makes an S.
+type senderPool[S interface {
+	send(bufs [][]byte, dst netip.AddrPort) error
+}] struct {
+	pool sync.Pool
+}
+
+func (p *senderPool[S]) send(bufs [][]byte, dst netip.AddrPort) error {
+	s := p.pool.Get().(S)
+	err := s.send(bufs, dst)
+	p.pool.Put(s)
+	return err
+}
+
 // socket is one open UDP socket of a Bind.
 type socket struct {
 	conn *net.UDPConn

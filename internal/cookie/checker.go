@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/blake2s"
-	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
@@ -41,17 +40,11 @@ func NewChecker(local noise.PublicKey, clock func() time.Time) *Checker {
 	if clock == nil {
 		clock = time.Now
 	}
-	cookieKey := labelKey(LabelCookie, local)
-	aead, err := chacha20poly1305.NewX(cookieKey[:])
-	if err != nil {
-		// The key has the right length by construction.
-		panic(err)
-	}
 	return &Checker{
 		clock:   clock,
 		rand:    rand.Reader,
 		mac1Key: labelKey(LabelMAC1, local),
-		aead:    aead,
+		aead:    cookieAEAD(local),
 	}
 }
 

@@ -9,35 +9,19 @@ import (
 	"io"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/blake2s"
 
+	"github.com/wgbsd/wgbsd/internal/device/clock"
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
-// fakeClock is a settable clock; no test here waits for real time.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock returns a clock that moves only when a test advances it,
+// so that no test here depends on real time passing.
+func newFakeClock() *clock.Fake {
+	return clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 var (
@@ -77,7 +61,7 @@ func initiation(tb testing.TB, idx uint32) []byte {
 // setup is a responder's Checker and an initiator's Generator for it,
 // sharing one fake clock.
 type setup struct {
-	clock *fakeClock
+	clock *clock.Fake
 	chk   *Checker
 	gen   *Generator
 	resp  *noise.StaticIdentity
@@ -91,11 +75,21 @@ func newSetup(tb testing.TB) *setup {
 	return s
 }
 
-// obtainCookie runs the cookie exchange: a message goes out, the checker
-// replies, the generator consumes the reply.
-func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
+// stamped returns an initiation from sender index sender with the MACs
+// the generator adds.
+func (s *setup) stamped(tb testing.TB, sender uint32) []byte {
 	tb.Helper()
-	msg := initiation(tb, 77)
+	msg := initiation(tb, sender)
+	if err := s.gen.AddMACs(msg); err != nil {
+		tb.Fatal(err)
+	}
+	return msg
+}
+
+// replyTo adds the MACs to msg and has the checker answer it from src
+// with a cookie reply.
+func (s *setup) replyTo(tb testing.TB, msg []byte, src netip.AddrPort) *noise.MessageCookieReply {
+	tb.Helper()
 	if err := s.gen.AddMACs(msg); err != nil {
 		tb.Fatal(err)
 	}
@@ -103,6 +97,14 @@ func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return reply
+}
+
+// obtainCookie runs the cookie exchange: a message goes out, the checker
+// replies, the generator consumes the reply.
+func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
+	tb.Helper()
+	reply := s.replyTo(tb, initiation(tb, 77), src)
 	if reply.Receiver != 77 {
 		tb.Fatalf("reply receiver %d, want the sender index 77", reply.Receiver)
 	}
@@ -113,10 +115,7 @@ func (s *setup) obtainCookie(tb testing.TB, src netip.AddrPort) {
 
 func TestMAC1KnownConstruction(t *testing.T) {
 	s := newSetup(t)
-	msg := initiation(t, 1)
-	if err := s.gen.AddMACs(msg); err != nil {
-		t.Fatal(err)
-	}
+	msg := s.stamped(t, 1)
 	// Recompute mac1 from the primitives: keyed BLAKE2s-128 under
 	// BLAKE2s-256("mac1----" || responder public key) over msg[:116].
 	pub := s.resp.PublicKey()
@@ -174,8 +173,7 @@ func TestNotHandshake(t *testing.T) {
 
 func TestUnderLoadRequiresMAC2(t *testing.T) {
 	s := newSetup(t)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if err := s.chk.Check(msg, srcA, false); err != nil {
 		t.Fatalf("not under load: %v", err)
 	}
@@ -184,8 +182,7 @@ func TestUnderLoadRequiresMAC2(t *testing.T) {
 	}
 
 	s.obtainCookie(t, srcA)
-	msg = initiation(t, 2)
-	_ = s.gen.AddMACs(msg)
+	msg = s.stamped(t, 2)
 	if bytes.Equal(msg[132:], make([]byte, 16)) {
 		t.Fatal("generator holding a cookie sent no mac2")
 	}
@@ -213,8 +210,7 @@ func TestUnderLoadRequiresMAC2(t *testing.T) {
 func TestMappedAddressSameCookie(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	mapped := netip.AddrPortFrom(netip.AddrFrom16(srcA.Addr().As16()), srcA.Port())
 	if err := s.chk.CheckMAC2(msg, mapped); err != nil {
 		t.Fatalf("IPv4-mapped source: %v", err)
@@ -225,14 +221,8 @@ func TestCookieReplyForResponse(t *testing.T) {
 	s := newSetup(t)
 	resp := &noise.MessageResponse{Sender: 99, Receiver: 1}
 	msg, _ := resp.MarshalBinary()
-	if err := s.gen.AddMACs(msg); err != nil {
-		t.Fatal(err)
-	}
+	reply := s.replyTo(t, msg, srcC)
 	if err := s.chk.CheckMAC1(msg); err != nil {
-		t.Fatal(err)
-	}
-	reply, err := s.chk.CreateReply(msg, srcC)
-	if err != nil {
 		t.Fatal(err)
 	}
 	if reply.Receiver != 99 {
@@ -251,11 +241,7 @@ func TestCookieReplyForResponse(t *testing.T) {
 func TestCookieReplyWireRoundTrip(t *testing.T) {
 	s := newSetup(t)
 	msg := initiation(t, 5)
-	_ = s.gen.AddMACs(msg)
-	reply, err := s.chk.CreateReply(msg, srcA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reply := s.replyTo(t, msg, srcA)
 	wire, _ := reply.MarshalBinary()
 	if len(wire) != noise.MessageCookieReplySize {
 		t.Fatalf("cookie reply is %d bytes", len(wire))
@@ -283,9 +269,7 @@ func TestCookieReplyRejected(t *testing.T) {
 	if err := s.gen.ConsumeReply(&noise.MessageCookieReply{}); !errors.Is(err, ErrUnexpectedCookieReply) {
 		t.Fatalf("reply before any message: %v", err)
 	}
-	msg := initiation(t, 5)
-	_ = s.gen.AddMACs(msg)
-	reply, _ := s.chk.CreateReply(msg, srcA)
+	reply := s.replyTo(t, initiation(t, 5), srcA)
 	wire, _ := reply.MarshalBinary()
 
 	for i := range wire {
@@ -329,8 +313,7 @@ func TestCookieReplyRejected(t *testing.T) {
 func TestCheckerSecretRotation(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA) // secret created now
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg) // mac2 under the first secret
+	msg := s.stamped(t, 1)  // mac2 under the first secret
 
 	s.clock.Advance(CookieRefreshTime - time.Nanosecond)
 	if err := s.chk.CheckMAC2(msg, srcA); err != nil {
@@ -346,8 +329,7 @@ func TestCheckerSecretRotation(t *testing.T) {
 	if err := s.chk.CheckMAC2(msg, srcA); !errors.Is(err, ErrInvalidMAC2) {
 		t.Fatalf("old cookie after rotation: %v", err)
 	}
-	fresh := initiation(t, 2)
-	_ = s.gen.AddMACs(fresh)
+	fresh := s.stamped(t, 2)
 	if err := s.chk.CheckMAC2(fresh, srcA); err != nil {
 		t.Fatalf("new cookie after rotation: %v", err)
 	}
@@ -356,8 +338,7 @@ func TestCheckerSecretRotation(t *testing.T) {
 func TestCheckerKeepsSecretWithinRefreshTime(t *testing.T) {
 	s := newSetup(t)
 	s.obtainCookie(t, srcA)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	// A second reply within the refresh time uses the same secret, so the
 	// cookie already held stays valid.
 	s.clock.Advance(60 * time.Second)
@@ -376,8 +357,7 @@ func TestGeneratorCutoff(t *testing.T) {
 	zero := make([]byte, 16)
 
 	s.clock.Advance(CookieUseTime - time.Nanosecond)
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if bytes.Equal(msg[132:], zero) {
 		t.Fatalf("no mac2 with a cookie aged just under %v", CookieUseTime)
 	}
@@ -386,8 +366,7 @@ func TestGeneratorCutoff(t *testing.T) {
 	}
 
 	s.clock.Advance(time.Nanosecond)
-	msg = initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg = s.stamped(t, 1)
 	if !bytes.Equal(msg[132:], zero) {
 		t.Fatalf("mac2 sent with a cookie aged %v", CookieUseTime)
 	}
@@ -421,8 +400,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 func TestCreateReplyRandomnessFailure(t *testing.T) {
 	s := newSetup(t)
 	s.chk.rand = failingReader{}
-	msg := initiation(t, 1)
-	_ = s.gen.AddMACs(msg)
+	msg := s.stamped(t, 1)
 	if _, err := s.chk.CreateReply(msg, srcA); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("got %v", err)
 	}

@@ -13,14 +13,7 @@ import (
 func FuzzConsumeCookieReply(f *testing.F) {
 	s := newSetup(f)
 	msg := initiation(f, 77)
-	if err := s.gen.AddMACs(msg); err != nil {
-		f.Fatal(err)
-	}
-	reply, err := s.chk.CreateReply(msg, srcA)
-	if err != nil {
-		f.Fatal(err)
-	}
-	seed, _ := reply.MarshalBinary()
+	seed, _ := s.replyTo(f, msg, srcA).MarshalBinary()
 	f.Add(seed)
 	f.Add(seed[:63])
 	f.Add(make([]byte, noise.MessageCookieReplySize))

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/blake2s"
-	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
@@ -43,13 +42,7 @@ func NewGenerator(remote noise.PublicKey, clock func() time.Time) *Generator {
 	if clock == nil {
 		clock = time.Now
 	}
-	cookieKey := labelKey(LabelCookie, remote)
-	aead, err := chacha20poly1305.NewX(cookieKey[:])
-	if err != nil {
-		// The key has the right length by construction.
-		panic(err)
-	}
-	return &Generator{clock: clock, mac1Key: labelKey(LabelMAC1, remote), aead: aead}
+	return &Generator{clock: clock, mac1Key: labelKey(LabelMAC1, remote), aead: cookieAEAD(remote)}
 }
 
 // AddMACs fills in the mac1 and mac2 fields of the marshalled handshake

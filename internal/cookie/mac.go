@@ -3,6 +3,7 @@
 package cookie
 
 import (
+	"crypto/cipher"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/blake2s"
+	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
@@ -87,6 +89,18 @@ func labelKey(label string, public noise.PublicKey) [blake2s.Size]byte {
 	buf = append(buf, label...)
 	buf = append(buf, public[:]...)
 	return blake2s.Sum256(buf)
+}
+
+// cookieAEAD returns the XChaCha20-Poly1305 AEAD that encrypts cookies
+// for the static public key public, under HASH(LabelCookie || public).
+func cookieAEAD(public noise.PublicKey) cipher.AEAD {
+	key := labelKey(LabelCookie, public)
+	aead, err := chacha20poly1305.NewX(key[:])
+	if err != nil {
+		// The key has the right length by construction.
+		panic(err)
+	}
+	return aead
 }
 
 // mac sets out to the keyed BLAKE2s-128 MAC of the concatenated parts.

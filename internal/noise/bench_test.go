@@ -45,19 +45,7 @@ func BenchmarkHandshake(b *testing.B) {
 	for b.Loop() {
 		ini.clock.Advance(time.Second)
 		resp.clock.Advance(time.Second)
-		init, err := ini.peer.CreateInitiation(1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h, err := resp.id.ConsumeInitiation(init, resp.lookup)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rmsg, _, err := h.CreateResponse(2)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := ini.peer.ConsumeResponse(rmsg); err != nil {
+		if _, err := ini.peer.ConsumeResponse(respond(b, ini, resp)); err != nil {
 			b.Fatal(err)
 		}
 	}

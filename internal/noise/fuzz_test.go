@@ -82,19 +82,7 @@ func (r *fixedReader) Read(p []byte) (int, error) {
 func FuzzConsumeResponse(f *testing.F) {
 	ini, resp := newPair(f, PresharedKey{5}, PresharedKey{5})
 	ini.peer.rand = &fixedReader{b: [32]byte{1, 2, 3, 4}}
-	init, err := ini.peer.CreateInitiation(1)
-	if err != nil {
-		f.Fatal(err)
-	}
-	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
-	if err != nil {
-		f.Fatal(err)
-	}
-	rmsg, _, err := h.CreateResponse(2)
-	if err != nil {
-		f.Fatal(err)
-	}
-	seed := marshal(f, rmsg)
+	seed := marshal(f, respond(f, ini, resp))
 	f.Add(seed)
 	f.Add(seed[:91])
 	f.Add(make([]byte, MessageResponseSize))

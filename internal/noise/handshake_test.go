@@ -107,13 +107,7 @@ func TestWrongPresharedKey(t *testing.T) {
 
 func TestPresharedKeyOnOneSideOnly(t *testing.T) {
 	ini, resp := newPair(t, PresharedKey{}, PresharedKey{9})
-	init, _ := ini.peer.CreateInitiation(1)
-	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rmsg, _, _ := h.CreateResponse(2)
-	if _, err := ini.peer.ConsumeResponse(rmsg); !errors.Is(err, ErrAuthentication) {
+	if _, err := ini.peer.ConsumeResponse(respond(t, ini, resp)); !errors.Is(err, ErrAuthentication) {
 		t.Fatalf("got %v, want ErrAuthentication", err)
 	}
 }
@@ -297,12 +291,7 @@ func TestLowOrderKeys(t *testing.T) {
 		t.Fatalf("low-order ephemeral: %v, want ErrLowOrderPoint", err)
 	}
 	// And in a response.
-	init, _ = ini.peer.CreateInitiation(1)
-	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rmsg, _, _ := h.CreateResponse(2)
+	rmsg := respond(t, ini, resp)
 	rmsg.Ephemeral = PublicKey{1}
 	if _, err := ini.peer.ConsumeResponse(rmsg); !errors.Is(err, ErrLowOrderPoint) {
 		t.Fatalf("low-order response ephemeral: %v, want ErrLowOrderPoint", err)
@@ -350,29 +339,14 @@ func TestSecretsZeroedAfterHandshake(t *testing.T) {
 func TestTamperedInitiationFields(t *testing.T) {
 	ini, resp := newPair(t, PresharedKey{}, PresharedKey{})
 	init, _ := ini.peer.CreateInitiation(1)
-	wire := marshal(t, init)
 	// Every bit of type, reserved, ephemeral, static and timestamp matters
 	// here; the sender index and the MACs are covered by mac1/mac2 (see
 	// package cookie).
-	for i := 0; i < MessageInitiationSize-2*MACSize; i++ {
-		if i >= 4 && i < 8 {
-			continue
-		}
-		for _, bit := range []byte{0x01, 0x80} {
-			b := bytes.Clone(wire)
-			b[i] ^= bit
-			var m MessageInitiation
-			if err := m.UnmarshalBinary(b); err != nil {
-				if !errors.Is(err, ErrInvalidMessage) {
-					t.Fatalf("byte %d: unmarshal error %v", i, err)
-				}
-				continue
-			}
-			if _, err := resp.id.ConsumeInitiation(&m, resp.lookup); err == nil {
-				t.Fatalf("byte %d bit %#x: tampered initiation accepted", i, bit)
-			}
-		}
-	}
+	var m MessageInitiation
+	checkTampered(t, "initiation", marshal(t, init), m.UnmarshalBinary, func() error {
+		_, err := resp.id.ConsumeInitiation(&m, resp.lookup)
+		return err
+	})
 	// All those failures left no trace: the genuine message is accepted.
 	if _, err := resp.id.ConsumeInitiation(init, resp.lookup); err != nil {
 		t.Fatalf("genuine initiation after tampering: %v", err)
@@ -381,28 +355,39 @@ func TestTamperedInitiationFields(t *testing.T) {
 
 func TestTamperedResponseFields(t *testing.T) {
 	ini, resp := newPair(t, PresharedKey{3}, PresharedKey{3})
-	init, _ := ini.peer.CreateInitiation(1)
-	h, _ := resp.id.ConsumeInitiation(init, resp.lookup)
-	rmsg, _, _ := h.CreateResponse(2)
-	wire := marshal(t, rmsg)
-	// The sender index (4..8) is covered by mac1 only.
-	for i := 0; i < MessageResponseSize-2*MACSize; i++ {
-		if i >= 4 && i < 8 {
+	rmsg := respond(t, ini, resp)
+	var m MessageResponse
+	checkTampered(t, "response", marshal(t, rmsg), m.UnmarshalBinary, func() error {
+		_, err := ini.peer.ConsumeResponse(&m)
+		return err
+	})
+	if _, err := ini.peer.ConsumeResponse(rmsg); err != nil {
+		t.Fatalf("genuine response after tampering: %v", err)
+	}
+}
+
+// checkTampered flips the lowest and the highest bit of each byte of the
+// handshake message wire but the sender index and the two MACs, and
+// requires each copy to be refused: by unmarshal (with ErrInvalidMessage),
+// or else by consume, which consumes what unmarshal decoded.
+func checkTampered(t *testing.T, what string, wire []byte, unmarshal func(b []byte) error, consume func() error) {
+	t.Helper()
+	for i := 0; i < len(wire)-2*MACSize; i++ {
+		if i >= senderStart && i < senderEnd {
 			continue
 		}
 		for _, bit := range []byte{0x01, 0x80} {
 			b := bytes.Clone(wire)
 			b[i] ^= bit
-			var m MessageResponse
-			if err := m.UnmarshalBinary(b); err != nil {
+			if err := unmarshal(b); err != nil {
+				if !errors.Is(err, ErrInvalidMessage) {
+					t.Fatalf("byte %d: unmarshal error %v", i, err)
+				}
 				continue
 			}
-			if _, err := ini.peer.ConsumeResponse(&m); err == nil {
-				t.Fatalf("byte %d bit %#x: tampered response accepted", i, bit)
+			if err := consume(); err == nil {
+				t.Fatalf("byte %d bit %#x: tampered %s accepted", i, bit, what)
 			}
 		}
-	}
-	if _, err := ini.peer.ConsumeResponse(rmsg); err != nil {
-		t.Fatalf("genuine response after tampering: %v", err)
 	}
 }

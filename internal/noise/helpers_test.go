@@ -3,39 +3,23 @@
 package noise
 
 import (
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wgbsd/wgbsd/internal/device/clock"
 )
 
-// fakeClock is a settable clock, so that tests of the flood guard and of
-// timestamps never depend on real time passing.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock returns a clock that moves only when a test advances it,
+// so that no test here depends on real time passing.
+func newFakeClock() *clock.Fake {
+	return clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // side is one end of a test tunnel: an identity, its clock and the
 // handshake it holds for the other end.
 type side struct {
 	id    *StaticIdentity
-	clock *fakeClock
+	clock *clock.Fake
 	peer  *Handshake
 }
 
@@ -103,6 +87,26 @@ func handshake(tb testing.TB, ini, resp *side) (kpI, kpR *Keypair) {
 		tb.Fatalf("ConsumeResponse: %v", err)
 	}
 	return kpI, kpR
+}
+
+// respond has ini send an initiation (sender index 1) that resp consumes
+// and answers (sender index 2), and returns the response, not yet
+// consumed.
+func respond(tb testing.TB, ini, resp *side) *MessageResponse {
+	tb.Helper()
+	init, err := ini.peer.CreateInitiation(1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rmsg, _, err := h.CreateResponse(2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rmsg
 }
 
 // binaryMarshaler is implemented by all message types.

@@ -11,11 +11,7 @@ import (
 func TestMessageSizes(t *testing.T) {
 	ini, resp := newPair(t, PresharedKey{}, PresharedKey{})
 	init, _ := ini.peer.CreateInitiation(1)
-	h, err := resp.id.ConsumeInitiation(init, resp.lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rmsg, _, _ := h.CreateResponse(2)
+	rmsg := respond(t, ini, resp)
 	hdr := &MessageTransportHeader{Receiver: 1, Counter: 2}
 	hdrBytes, _ := hdr.AppendBinary(nil)
 	for _, c := range []struct {

@@ -50,12 +50,7 @@ func BenchmarkAllowSystemClock(b *testing.B) {
 // BenchmarkGCFull collects a full IPv4 table (65,536 sources) in which
 // nothing has expired.
 func BenchmarkGCFull(b *testing.B) {
-	l, _ := newTest(0)
-	for i := range DefaultMaxEntries {
-		var a [4]byte
-		binary.BigEndian.PutUint32(a[:], uint32(i))
-		l.Allow(netip.AddrFrom4(a))
-	}
+	l := fullTable()
 	b.ReportAllocs()
 	for b.Loop() {
 		if l.GC() != DefaultMaxEntries {
@@ -77,19 +72,30 @@ func BenchmarkGCEmpty(b *testing.B) {
 func BenchmarkMemoryFull(b *testing.B) {
 	var perEntry float64
 	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		l, _ := newTest(0)
-		for i := range DefaultMaxEntries {
-			var a [4]byte
-			binary.BigEndian.PutUint32(a[:], uint32(i))
-			l.Allow(netip.AddrFrom4(a))
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
+		before := liveHeap()
+		l := fullTable()
+		perEntry = float64(liveHeap()-before) / DefaultMaxEntries
 		runtime.KeepAlive(l)
-		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / DefaultMaxEntries
 	}
 	b.ReportMetric(perEntry, "B/source")
+}
+
+// fullTable returns a Limiter whose IPv4 table holds DefaultMaxEntries
+// sources, none of them expired.
+func fullTable() *Limiter {
+	l, _ := newTest(0)
+	for i := range DefaultMaxEntries {
+		var a [4]byte
+		binary.BigEndian.PutUint32(a[:], uint32(i))
+		l.Allow(netip.AddrFrom4(a))
+	}
+	return l
+}
+
+// liveHeap returns the bytes of heap in use after a collection.
+func liveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

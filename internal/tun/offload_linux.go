@@ -4,8 +4,6 @@ package tun
 
 import (
 	"encoding/binary"
-	"io"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -147,11 +145,7 @@ type vnetReader struct {
 	pendOff int
 	pendSeg int
 
-	bufs  [][]byte
-	sizes []int
-	start int
-	n     int
-	err   error
+	readState
 }
 
 func newVnetReader(rc syscall.RawConn) *vnetReader {
@@ -161,7 +155,7 @@ func newVnetReader(rc syscall.RawConn) *vnetReader {
 }
 
 func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
-	r.bufs, r.sizes, r.start, r.n, r.err = bufs, sizes, start, 0, nil
+	r.begin(bufs, sizes, start)
 	var err error
 	if r.pend != nil {
 		r.cut()
@@ -169,16 +163,8 @@ func (r *vnetReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
 	if r.n < len(bufs) {
 		err = r.rc.Read(r.fn)
 	}
-	n, rerr := r.n, r.err
-	r.bufs, r.sizes = nil, nil
 	r.iov[1].Base, r.iov[2].Base = nil, nil
-	switch {
-	case n > 0:
-		return n, nil
-	case err != nil:
-		return 0, err
-	}
-	return 0, rerr
+	return r.end(err)
 }
 
 // readFD and writeFD make raw system calls: the descriptor is
@@ -202,14 +188,10 @@ func (r *vnetReader) readFD(fd uintptr) bool {
 		switch {
 		case errno == unix.EINTR:
 			continue
-		case errno == unix.EAGAIN:
-			return r.n > 0
 		case errno != 0:
-			r.err = errno
-			return true
+			return r.stop(errno)
 		case n == 0:
-			r.err = io.EOF
-			return true
+			return r.stop(nil)
 		case int(n) <= vnetHdrLen:
 			continue
 		}
@@ -322,15 +304,11 @@ func (r *vnetReader) cut() {
 // first packet's headers for the merged segment, and then writes one
 // writev per run through the poller, resuming where it stopped.
 type vnetWriter struct {
-	rc    syscall.RawConn
-	fn    func(fd uintptr) bool
-	runs  []vnetRun
-	iovs  []unix.Iovec
-	bufs  [][]byte
-	start int
-	i     int
-	n     int
-	err   error
+	rc   syscall.RawConn
+	fn   func(fd uintptr) bool
+	runs []vnetRun
+	iovs []unix.Iovec
+	writeState
 	// single writes each packet on its own (offloads off).
 	single bool
 }
@@ -344,37 +322,24 @@ type vnetRun struct {
 	hdr          [vnetHdrLen]byte
 }
 
-// vnetWriterPool hands out vnetWriters for one descriptor.
-type vnetWriterPool struct {
-	pool sync.Pool
-}
-
-func newVnetWriterPool(rc syscall.RawConn) *vnetWriterPool {
-	p := &vnetWriterPool{}
-	p.pool.New = func() any {
+// newVnetWriterPool returns a pool of vnetWriters for rc.
+func newVnetWriterPool(rc syscall.RawConn) *writerPool {
+	return newPool(func() packetWriter {
 		w := &vnetWriter{rc: rc, single: offloadsOff.Load()}
 		w.fn = w.writeFD
 		return w
-	}
-	return p
+	})
 }
 
 // write writes every bufs[i][start:], merging what it can, and returns
 // the number of packets the kernel accepted and the first error. The
 // headers of a merged run's first packet are rewritten.
-func (p *vnetWriterPool) write(bufs [][]byte, start int) (int, error) {
-	w := p.pool.Get().(*vnetWriter)
-	w.bufs, w.start, w.i, w.n, w.err = bufs, start, 0, 0, nil
+func (w *vnetWriter) write(bufs [][]byte, start int) (int, error) {
+	w.begin(bufs, start)
 	w.plan()
-	err := w.rc.Write(w.fn)
-	n, werr := w.n, w.err
-	w.bufs = nil
+	n, err := w.end(w.rc.Write(w.fn))
 	clear(w.iovs[:cap(w.iovs)])
-	p.pool.Put(w)
-	if err != nil {
-		return n, err
-	}
-	return n, werr
+	return n, err
 }
 
 // plan splits the batch into runs and prepares their headers.
@@ -382,9 +347,7 @@ func (w *vnetWriter) plan() {
 	w.runs = w.runs[:0]
 	for i := 0; i < len(w.bufs); {
 		if len(w.bufs[i]) <= w.start {
-			if w.err == nil {
-				w.err = errEmptyPacket
-			}
+			w.fail(errEmptyPacket)
 			i++
 			continue
 		}
@@ -426,9 +389,7 @@ func (w *vnetWriter) writeFD(fd uintptr) bool {
 		case errno == unix.EAGAIN:
 			return false
 		case errno != 0:
-			if w.err == nil {
-				w.err = errno
-			}
+			w.fail(errno)
 		default:
 			w.n += r.count
 		}

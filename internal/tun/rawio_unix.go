@@ -33,11 +33,55 @@ type batchReader struct {
 	maxRead int
 	spill   []byte
 	iov     [2]unix.Iovec
-	bufs    [][]byte
-	sizes   []int
-	start   int
-	n       int
-	err     error
+	readState
+}
+
+// readState is one batch read in progress, as the readers keep it
+// between the poller's calls of their callback: the caller's buffers,
+// lengths and offset, the packets read so far and the error that ended
+// the batch.
+type readState struct {
+	bufs  [][]byte
+	sizes []int
+	start int
+	n     int
+	err   error
+}
+
+// begin starts a batch read into bufs[i][start:] and sizes[i].
+func (s *readState) begin(bufs [][]byte, sizes []int, start int) {
+	s.bufs, s.sizes, s.start, s.n, s.err = bufs, sizes, start, 0, nil
+}
+
+// end finishes the batch read, whose poller call returned err, and
+// forgets the caller's buffers. Packets already read are returned before
+// any error; the error comes back on the next call.
+func (s *readState) end(err error) (int, error) {
+	n, rerr := s.n, s.err
+	s.bufs, s.sizes = nil, nil
+	switch {
+	case n > 0:
+		return n, nil
+	case err != nil:
+		return 0, err
+	}
+	return 0, rerr
+}
+
+// stop ends the read callback after a read system call that failed with
+// err, or met end of file when err is nil, and returns the callback's
+// result. A drained descriptor (EAGAIN) returns the packets read so far,
+// or waits for the poller when there are none; anything else ends the
+// batch with the error.
+func (s *readState) stop(err error) bool {
+	switch {
+	case err == unix.EAGAIN:
+		return s.n > 0
+	case err == nil:
+		err = io.EOF
+	}
+	s.err = err
+	return true
 }
 
 // newBatchReader returns a reader for rc, whose reads never deliver more
@@ -52,18 +96,10 @@ func newBatchReader(rc syscall.RawConn, maxRead int) *batchReader {
 // sizes[i]. Packets already read are returned before any error; the error
 // comes back on the next call.
 func (r *batchReader) read(bufs [][]byte, sizes []int, start int) (int, error) {
-	r.bufs, r.sizes, r.start, r.n, r.err = bufs, sizes, start, 0, nil
+	r.begin(bufs, sizes, start)
 	err := r.rc.Read(r.fn)
-	n, rerr := r.n, r.err
-	r.bufs, r.sizes = nil, nil
 	r.iov[0].Base = nil
-	switch {
-	case n > 0:
-		return n, nil
-	case err != nil:
-		return 0, err
-	}
-	return 0, rerr
+	return r.end(err)
 }
 
 func (r *batchReader) readFD(fd uintptr) bool {
@@ -77,18 +113,10 @@ func (r *batchReader) readFD(fd uintptr) bool {
 		}
 		n, err := r.readOne(int(fd), buf)
 		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			return r.n > 0
-		case err != nil:
-			r.err = err
-			return true
-		case n == 0:
-			r.err = io.EOF
-			return true
-		case n > len(buf):
-			continue // too large for its buffer: dropped
+		case err == unix.EINTR || err == nil && n > len(buf):
+			continue // interrupted, or too large for its buffer: dropped
+		case err != nil || n == 0:
+			return r.stop(err)
 		}
 		r.sizes[r.n] = n
 		r.n++
@@ -121,11 +149,42 @@ type batchWriter struct {
 	rc      syscall.RawConn
 	fn      func(fd uintptr) bool
 	prepare func(pkt []byte) error
-	bufs    [][]byte
-	start   int
-	i       int
-	n       int
-	err     error
+	writeState
+}
+
+// writeState is one batch write in progress: the caller's buffers and
+// offset, the next packet, the packets the kernel accepted and the first
+// error.
+type writeState struct {
+	bufs  [][]byte
+	start int
+	i     int
+	n     int
+	err   error
+}
+
+// begin starts a batch write of every bufs[i][start:].
+func (s *writeState) begin(bufs [][]byte, start int) {
+	s.bufs, s.start, s.i, s.n, s.err = bufs, start, 0, 0, nil
+}
+
+// end finishes the batch write, whose poller call returned err, and
+// forgets the caller's buffers. It returns the packets accepted and the
+// poller's error, or else the first error of the batch.
+func (s *writeState) end(err error) (int, error) {
+	n, werr := s.n, s.err
+	s.bufs = nil
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+// fail records the first error of the batch.
+func (s *writeState) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
 }
 
 // errNoRoom reports a read buffer with no room after the offset.
@@ -134,37 +193,43 @@ var errNoRoom = errors.New("tun: read buffer has no room after the offset")
 // errEmptyPacket reports a buffer with nothing after the offset.
 var errEmptyPacket = errors.New("tun: empty packet")
 
-// writerPool hands out batchWriters for one descriptor. prepare, when not
-// nil, is applied to each packet (from start on) before it is written; a
-// packet it fails is skipped.
+// writerPool hands out the writers of one descriptor, so that Write is
+// safe for concurrent use and allocates nothing per call.
 type writerPool struct {
 	pool sync.Pool
 }
 
-func newWriterPool(rc syscall.RawConn, prepare func(pkt []byte) error) *writerPool {
+// newPool returns a pool whose writers newWriter makes.
+func newPool(newWriter func() packetWriter) *writerPool {
 	p := &writerPool{}
-	p.pool.New = func() any {
+	p.pool.New = func() any { return newWriter() }
+	return p
+}
+
+func (p *writerPool) write(bufs [][]byte, start int) (int, error) {
+	w := p.pool.Get().(packetWriter)
+	n, err := w.write(bufs, start)
+	p.pool.Put(w)
+	return n, err
+}
+
+// newWriterPool returns a pool of batchWriters for rc. prepare, when not
+// nil, is applied to each packet (from start on) before it is written; a
+// packet it fails is skipped.
+func newWriterPool(rc syscall.RawConn, prepare func(pkt []byte) error) *writerPool {
+	return newPool(func() packetWriter {
 		w := &batchWriter{rc: rc, prepare: prepare}
 		w.fn = w.writeFD
 		return w
-	}
-	return p
+	})
 }
 
 // write writes every bufs[i][start:] and returns the number of packets
 // the kernel accepted and the first error. A rejected packet does not
 // stop the others.
-func (p *writerPool) write(bufs [][]byte, start int) (int, error) {
-	w := p.pool.Get().(*batchWriter)
-	w.bufs, w.start, w.i, w.n, w.err = bufs, start, 0, 0, nil
-	err := w.rc.Write(w.fn)
-	n, werr := w.n, w.err
-	w.bufs = nil
-	p.pool.Put(w)
-	if err != nil {
-		return n, err
-	}
-	return n, werr
+func (w *batchWriter) write(bufs [][]byte, start int) (int, error) {
+	w.begin(bufs, start)
+	return w.end(w.rc.Write(w.fn))
 }
 
 func (w *batchWriter) writeFD(fd uintptr) bool {
@@ -194,11 +259,4 @@ func (w *batchWriter) writeFD(fd uintptr) bool {
 		}
 	}
 	return true
-}
-
-// fail records the first error of the batch.
-func (w *batchWriter) fail(err error) {
-	if w.err == nil {
-		w.err = err
-	}
 }

@@ -11,13 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const (
-	// batchSize is the largest batch a Device reads. tun(4) moves one
-	// packet per system call, so a batch only saves poller round trips
-	// and wake-ups.
-	batchSize = 64
-)
-
 // bsdDevice is a tun(4) interface in TUNSIFHEAD mode. Its notification
 // socket is a routing socket.
 type bsdDevice struct {

@@ -14,11 +14,6 @@ import (
 const (
 	linuxTunPath      = "/dev/net/tun"
 	linuxNoDeviceHint = "load the tun kernel module, or give the container /dev/net/tun"
-	// batchSize is the largest batch a Device reads: a TCP segment
-	// from the kernel's offload fills up to 48 buffers at MTU 1420, and
-	// plain packets are read one per system call, where a batch only
-	// saves poller round trips and wake-ups.
-	batchSize = 64
 )
 
 // linuxDevice is a /dev/net/tun interface in IFF_TUN|IFF_NO_PI mode,
