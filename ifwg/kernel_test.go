@@ -369,3 +369,71 @@ func TestKernelAllowedIPAddedThenRemoved(t *testing.T) {
 		t.Errorf("allowed IPs = %v, want [%v]", got, pfxB)
 	}
 }
+
+// TestKernelAllowedIPRemovalWholeRequest pins that the removal check
+// compares the whole device with what the request as a whole asks for. A
+// prefix has one owner, and sys/dev/wg/if_wg.c applies the peer sections
+// one after the other, in wgc_set:
+//
+//	for (int i = 0; i < peercount; i++) {
+//		err = wg_peer_add(sc, nvl_peers[i]);
+//
+// while wg_aip_add takes a prefix from whichever peer held it:
+//
+//	if (aip->a_peer != peer) {
+//		LIST_REMOVE(aip, a_entry);
+//		...
+//		LIST_INSERT_HEAD(&peer->p_aips, aip, a_entry);
+//
+// So a removal on one peer can undo an add on another, or take a prefix
+// from a peer the request never names. On a kernel without allowed-IP
+// removal the backend must end where a kernel with it ends.
+func TestKernelAllowedIPRemovalWholeRequest(t *testing.T) {
+	p, q := testPeerKey(1), testPeerKey(2)
+	cases := []struct {
+		name         string
+		before       []Peer
+		req          []PeerConfig
+		wantP, wantQ []netip.Prefix
+	}{{
+		name:   "Q adds what P then removes",
+		before: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxA}}, {PublicKey: q}},
+		req: []PeerConfig{
+			{PublicKey: q, AllowedIPs: []AllowedIP{{Prefix: pfxA}}},
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+		},
+		wantP: nil, wantQ: []netip.Prefix{pfxA},
+	}, {
+		name:   "P removes Q's prefix, then replaces its own",
+		before: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB}}, {PublicKey: q, AllowedIPs: []netip.Prefix{pfxA}}},
+		req: []PeerConfig{
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+			{PublicKey: p, ReplaceAllowedIPs: true, AllowedIPs: []AllowedIP{{Prefix: pfxC}}},
+		},
+		wantP: []netip.Prefix{pfxC}, wantQ: []netip.Prefix{pfxA},
+	}, {
+		name:   "P adds and removes Q's prefix",
+		before: []Peer{{PublicKey: p}, {PublicKey: q, AllowedIPs: []netip.Prefix{pfxA}}},
+		req: []PeerConfig{
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA}, {Prefix: pfxA, Remove: true}}},
+		},
+		wantP: nil, wantQ: nil,
+	}}
+	for _, c := range cases {
+		for _, old := range []bool{false, true} {
+			dev := cloneDevice(&Device{Peers: c.before})
+			f := &fakeKernel{name: "wg0", oldKernel: old, dev: dev}
+			err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: c.req})
+			if old && !errors.Is(err, ErrAllowedIPRemoval) {
+				t.Errorf("%s, old kernel: ConfigureDevice() = %v, want ErrAllowedIPRemoval", c.name, err)
+			}
+			if !old && err != nil {
+				t.Errorf("%s: ConfigureDevice() = %v", c.name, err)
+			}
+			gotP, gotQ := findPeer(&f.dev, p).AllowedIPs, findPeer(&f.dev, q).AllowedIPs
+			if !slices.Equal(gotP, c.wantP) || !slices.Equal(gotQ, c.wantQ) {
+				t.Errorf("%s, old kernel %v: P %v Q %v, want P %v Q %v", c.name, old, gotP, gotQ, c.wantP, c.wantQ)
+			}
+		}
+	}
+}
