@@ -250,6 +250,14 @@ func testEnv(b ifwg.Backend, now int64, vars map[string]string) (*env, *bytes.Bu
 			return b, nil
 		},
 	}
+	// A socket backend resolves get reply endpoints in this environment,
+	// as openBackend's does in wg's.
+	switch sb := b.(type) {
+	case *ifwg.UAPIBackend:
+		sb.ResolveEndpoint = e.replyResolver()
+	case *ifwg.SocketBackend:
+		sb.ResolveEndpoint = e.replyResolver()
+	}
 	return e, &out, &errb
 }
 
@@ -709,5 +717,20 @@ func TestStdioWriter(t *testing.T) {
 	w.Flush()
 	if sink.String() != "abcdefghijk" {
 		t.Errorf("after Flush: %q", sink.String())
+	}
+}
+
+// TestShowResolvesReplyEndpointInProcess checks that the backend an env
+// hands out resolves a get reply's host name with that env's resolver, as
+// wg(8) resolves it (ipc-uapi.h hands every endpoint to getaddrinfo(3)),
+// with no process-wide setting: the in-process env resolves too.
+func TestShowResolvesReplyEndpointInProcess(t *testing.T) {
+	s := startFakeServer(t, nil)
+	s.SetGetReply("public_key=" + testKey(1).Hex() + "\nendpoint=localhost:51820\nerrno=0\n\n")
+	for _, b := range []ifwg.Backend{&ifwg.UAPIBackend{Dir: socketDir}, &ifwg.SocketBackend{Dir: socketDir}} {
+		out, errOut, code := runInProcess(b, 0, nil, "show", s.Name(), "endpoints")
+		if want := testKey(1).String() + "\t127.0.0.1:51820\n"; code != 0 || out != want {
+			t.Errorf("%T: show endpoints = %q, %q, %d; want %q", b, out, errOut, code, want)
+		}
 	}
 }
