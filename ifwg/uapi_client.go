@@ -410,9 +410,9 @@ func parseUAPIPeerNumber(p *Peer, key, value string) error {
 
 // parseUAPIReplyEndpoint parses an endpoint as wg(8) splits it: "[host]"
 // followed by ":port", or host and port split at the last colon, neither
-// empty. A numeric address (an IPv6 one may carry a zone) with a decimal
-// port is taken as it is; anything else goes to resolve, a failure of
-// which gives an *Errno with ENETUNREACH.
+// empty. A numeric address (an IPv6 one may carry a zone, numeric when
+// resolve is given) with a decimal port is taken as it is; anything else
+// goes to resolve, a failure of which gives an *Errno with ENETUNREACH.
 func parseUAPIReplyEndpoint(s string, resolve EndpointResolver) (Endpoint, error) {
 	var host, port string
 	if rest, ok := strings.CutPrefix(s, "["); ok {
@@ -435,7 +435,9 @@ func parseUAPIReplyEndpoint(s string, resolve EndpointResolver) (Endpoint, error
 	}
 	n, portOK := parseUAPIUint(port, math.MaxUint16)
 	a, err := netip.ParseAddr(host)
-	if err == nil && portOK {
+	// An interface-name zone is for the resolver when there is one: the
+	// C library accepts it on link-local addresses only.
+	if err == nil && portOK && (resolve == nil || numericZone(a.Zone())) {
 		if ep, err := uapiEndpointOf(a, uint16(n)); err == nil || resolve == nil {
 			return ep, err
 		}
@@ -453,6 +455,16 @@ func parseUAPIReplyEndpoint(s string, resolve EndpointResolver) (Endpoint, error
 			&Errno{Op: "get", Errno: syscall.ENETUNREACH})
 	}
 	return ep, nil
+}
+
+// numericZone reports whether an address's zone is empty or a decimal
+// scope index.
+func numericZone(z string) bool {
+	if z == "" {
+		return true
+	}
+	_, err := strconv.ParseUint(z, 10, 32)
+	return err == nil
 }
 
 // parseUAPIReplyPrefix parses an allowed IP of a get reply: an address

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -549,5 +550,29 @@ func TestParseUAPIGetReplyResolvesNames(t *testing.T) {
 	for _, bad := range []string{"localhost:", "[localhost]", "[localhost]:", "localhost"} {
 		_, err := parseUAPIGetReply(strings.NewReader("public_key="+uapiHexB+"\nendpoint="+bad+"\nerrno=0\n\n"), resolve)
 		uapiWantErr{protocol: true}.check(t, err)
+	}
+}
+
+// TestParseUAPIGetReplyNamedZoneGoesToResolver checks that an address
+// whose zone is an interface name is not taken as it is when a resolver
+// is given: getaddrinfo(3) accepts a name scope only on link-local
+// addresses (glibc refuses `2001:db8::1%lo` with EAI_NONAME), a rule the
+// resolver applies. A numeric zone is taken as it is.
+func TestParseUAPIGetReplyNamedZoneGoesToResolver(t *testing.T) {
+	var asked []string
+	resolve := func(host, port string) (Endpoint, error) {
+		asked = append(asked, host)
+		return Endpoint{}, errors.New("Name or service not known")
+	}
+	reply := func(ep string) string { return "public_key=" + uapiHexB + "\nendpoint=" + ep + "\nerrno=0\n\n" }
+	_, err := parseUAPIGetReply(strings.NewReader(reply("[2001:db8::1%lo]:5")), resolve)
+	uapiWantErr{op: "get", errno: syscall.ENETUNREACH}.check(t, err)
+	if !slices.Equal(asked, []string{"2001:db8::1%lo"}) {
+		t.Errorf("resolver asked %q, want the zoned host", asked)
+	}
+	asked = nil
+	d, err := parseUAPIGetReply(strings.NewReader(reply("[fe80::1%7]:5")), resolve)
+	if err != nil || len(asked) != 0 || d.Peers[0].Endpoint.ScopeID != 7 {
+		t.Errorf("numeric zone: %+v, %v, resolver asked %q", d, err, asked)
 	}
 }

@@ -734,3 +734,16 @@ func TestShowResolvesReplyEndpointInProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestShowNamedZoneOnGlobalAddress checks that a get reply endpoint with an
+// interface-name scope on an address that is not link-local fails as
+// getaddrinfo(3) fails it (EAI_NONAME, a name that does not resolve), not
+// printed with the interface's index.
+func TestShowNamedZoneOnGlobalAddress(t *testing.T) {
+	s := startFakeServer(t, nil)
+	s.SetGetReply("public_key=" + testKey(1).Hex() + "\nendpoint=[2001:db8::1%lo]:5\nerrno=0\n\n")
+	out, errOut, code := runInProcess(&ifwg.UAPIBackend{Dir: socketDir}, 0, nil, "show", s.Name(), "endpoints")
+	if want := "Unable to access interface: Network is unreachable\n"; code != 1 || out != "" || errOut != want {
+		t.Errorf("show endpoints = %q, %q, %d; want %q and status 1", out, errOut, code, want)
+	}
+}
