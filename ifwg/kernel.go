@@ -74,7 +74,8 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		}
 		return parseGroupMembers(buf), nil
 	}
-	return nil, &Errno{Op: "list", Errno: syscall.EINVAL}
+	return nil, fmt.Errorf("group %s kept growing during %d reads: %w",
+		wgGroup, maxGetAttempts, &Errno{Op: "list", Errno: syscall.EINVAL})
 }
 
 // Device reads the interface with SIOCGWG.

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -232,8 +233,13 @@ func TestKernelInterfacesGroupGrows(t *testing.T) {
 func TestKernelInterfacesGivesUp(t *testing.T) {
 	ops := &growingGroup{}
 	_, err := (&kernelBackend{ops: ops}).Interfaces()
-	if !errors.Is(err, syscall.EINVAL) {
-		t.Fatalf("Interfaces() = %v, want EINVAL", err)
+	var en *Errno
+	if !errors.Is(err, syscall.EINVAL) || !errors.As(err, &en) || en.Op != "list" {
+		t.Fatalf("Interfaces() = %v, want a list EINVAL", err)
+	}
+	// Like kernelGetBytes, the error says why the last EINVAL was final.
+	if want := fmt.Sprintf("kept growing during %d reads", maxGetAttempts); !strings.Contains(err.Error(), want) {
+		t.Errorf("Interfaces() = %q, want it to say %q", err, want)
 	}
 	if ops.calls != 2*maxGetAttempts {
 		t.Fatalf("%d ioctls, want %d", ops.calls, 2*maxGetAttempts)
