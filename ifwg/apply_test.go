@@ -172,3 +172,30 @@ func TestDeviceModelAddKeepsOwnPrefix(t *testing.T) {
 		t.Errorf("q still has %v", got)
 	}
 }
+
+// TestDeviceModelPrivateKey checks the model's private-key step as wgc_set
+// in sys/dev/wg/if_wg.c takes it: only a key other than the stored one
+// does anything,
+//
+//	if (noise_local_keys(sc->sc_local, NULL, private) != 0 ||
+//	    timingsafe_bcmp(private, key, WG_KEY_SIZE) != 0) {
+//
+// destroying the peer that has the new public key ("Peer conflict: remove
+// conflicting peer."), and the zero key removes the identity ("we might be
+// removing the private key").
+func TestDeviceModelPrivateKey(t *testing.T) {
+	m := &deviceModel{dev: Device{Peers: []Peer{{PublicKey: vIfacePub}}}}
+	m.SetPrivateKey(vIfacePriv)
+	if pub, ok := m.PublicKey(); !ok || pub != vIfacePub || len(m.dev.Peers) != 0 {
+		t.Fatalf("after a new key: public %x %v, peers %+v", pub, ok, m.dev.Peers)
+	}
+	m.dev.Peers = []Peer{{PublicKey: vIfacePub}}
+	m.SetPrivateKey(vIfacePriv)
+	if len(m.dev.Peers) != 1 {
+		t.Errorf("the stored key destroyed a peer")
+	}
+	m.SetPrivateKey([32]byte{})
+	if _, ok := m.PublicKey(); ok || m.dev.PrivateKey != nil {
+		t.Errorf("the zero key left an identity")
+	}
+}

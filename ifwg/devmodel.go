@@ -57,7 +57,8 @@ func (m *deviceModel) SetListenPort(p uint16) error { m.dev.ListenPort = p; retu
 func (m *deviceModel) SetUserCookie(c uint32) error { m.dev.FwMark = c; return nil }
 
 // SetPrivateKey stores the key and its public key (none for the zero key)
-// and destroys the peer whose public key equals the new public key.
+// and destroys the peer whose public key equals the new public key, unless
+// the key is the stored one.
 func (m *deviceModel) SetPrivateKey(k [32]byte) {
 	key := Key(k)
 	if key.IsZero() {
@@ -65,6 +66,9 @@ func (m *deviceModel) SetPrivateKey(k [32]byte) {
 		return
 	}
 	key = key.Clamped()
+	if m.dev.PrivateKey != nil && *m.dev.PrivateKey == key {
+		return
+	}
 	pub := key.PublicKey()
 	m.dev.PrivateKey, m.dev.PublicKey = &key, &pub
 	m.RemovePeer(pub)
