@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"syscall"
 
 	"github.com/wgbsd/wgbsd/nvlist"
@@ -75,7 +74,8 @@ func (k *kernelBackend) Interfaces() ([]string, error) {
 		}
 		return parseGroupMembers(buf), nil
 	}
-	return nil, &Errno{Op: "list", Errno: syscall.EINVAL}
+	return nil, fmt.Errorf("group %s kept growing during %d reads: %w",
+		wgGroup, maxGetAttempts, &Errno{Op: "list", Errno: syscall.EINVAL})
 }
 
 // Device reads the interface with SIOCGWG.
@@ -112,32 +112,41 @@ func (k *kernelBackend) get(name string) (*nvlist.List, error) {
 
 // ConfigureDevice applies cfg with SIOCSWG. Peers marked UpdateOnly are
 // checked against the current state first, since the nvlist protocol has
-// no such key. When cfg removes allowed IPs, the result is read back: a
-// kernel without allowed-IP removal adds those prefixes instead, which is
-// undone and reported as ErrAllowedIPRemoval.
+// no such key. When a kernel without allowed-IP removal (which adds the
+// prefixes it is asked to remove) would leave other allowed IPs than one
+// with it, the result is read back and compared with what the request
+// asks for; what differs is put right and reported as ErrAllowedIPRemoval.
 func (k *kernelBackend) ConfigureDevice(name string, cfg *Config) error {
 	n, err := ifName(name)
 	if err != nil {
 		return err
 	}
 	var before *Device
-	if hasUpdateOnly(cfg) || hasAllowedIPRemoval(cfg) {
+	if hasUpdateOnly(cfg) || lastWordRemoves(cfg) {
 		if before, err = k.Device(name); err != nil {
 			return err
 		}
 		cfg = resolveUpdateOnly(cfg, before)
 	}
-	if err := k.set(n, cfg); err != nil {
+	l, err := EncodeSet(cfg)
+	if err != nil {
 		return err
 	}
-	if !hasAllowedIPRemoval(cfg) {
+	var want *Device
+	if before != nil && lastWordRemoves(cfg) {
+		want = removalOutcome(before, l)
+	}
+	if err := k.setList(n, l); err != nil {
+		return err
+	}
+	if want == nil {
 		return nil
 	}
 	after, err := k.Device(name)
 	if err != nil {
 		return err
 	}
-	repair := removalRepair(cfg, before, after)
+	repair := allowedIPRepair(want, after)
 	if repair == nil {
 		return nil
 	}
@@ -152,6 +161,10 @@ func (k *kernelBackend) set(name [ifNameSize]byte, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	return k.setList(name, l)
+}
+
+func (k *kernelBackend) setList(name [ifNameSize]byte, l *nvlist.List) error {
 	data, err := l.Pack()
 	if err != nil {
 		return fmt.Errorf("failed to pack set request: %w", err)
@@ -179,15 +192,20 @@ func hasUpdateOnly(cfg *Config) bool {
 	return false
 }
 
-// hasAllowedIPRemoval reports whether the request as a whole removes an
-// allowed IP from a peer: a prefix removed and added again stays.
-func hasAllowedIPRemoval(cfg *Config) bool {
-	removed, _ := requestedRemovals(cfg)
-	for _, m := range removed {
-		for _, remove := range m {
-			if remove {
-				return true
-			}
+// lastWordRemoves reports whether the request's last mention of some
+// prefix, over all its peers, is a removal. Only then can kernels with and
+// without allowed-IP removal disagree: after an add of a prefix to a peer,
+// both give it to that peer, and what follows treats both alike.
+func lastWordRemoves(cfg *Config) bool {
+	last := map[netip.Prefix]bool{}
+	for i := range cfg.Peers {
+		for _, a := range cfg.Peers[i].AllowedIPs {
+			last[a.Prefix.Masked()] = a.Remove
+		}
+	}
+	for _, remove := range last {
+		if remove {
+			return true
 		}
 	}
 	return false
@@ -221,89 +239,59 @@ func resolveUpdateOnly(cfg *Config, d *Device) *Config {
 	return &out
 }
 
-// removalRepair compares the state after a SET that removed allowed IPs
-// with the state before it. When a prefix the request as a whole removed
-// from a peer (its last word on that prefix for that peer is removal) is
-// now held by that peer, the kernel ignored the removal flag and added it;
-// the returned Config takes such prefixes away again (replacing the peer's
-// allowed IPs, oldest first so the kernel's newest-first order is kept) and
-// gives prefixes that had moved from another peer back to it. It returns nil
-// when every removal took effect.
-func removalRepair(cfg *Config, before, after *Device) *Config {
-	removed, order := requestedRemovals(cfg)
-	wrong := map[Key]map[netip.Prefix]bool{}
-	for _, key := range order {
-		p := findPeer(after, key)
-		if p == nil {
-			continue
-		}
-		for pfx, remove := range removed[key] {
-			if remove && hasPrefix(p.AllowedIPs, pfx) {
-				if wrong[key] == nil {
-					wrong[key] = map[netip.Prefix]bool{}
-				}
-				wrong[key][pfx] = true
-			}
-		}
-	}
-	if len(wrong) == 0 {
+// removalOutcome returns the device as the SET request l leaves before
+// on a kernel with allowed-IP removal, or nil when a kernel without it
+// would leave the same allowed IPs (nothing to check afterwards) or when
+// the request fails in the model (the kernel then fails it too).
+func removalOutcome(before *Device, l *nvlist.List) *Device {
+	want, err := predictSet(before, l, false)
+	if err != nil {
 		return nil
 	}
-	repair := &Config{}
-	for _, key := range order {
-		bad := wrong[key]
-		if bad == nil {
+	old, err := predictSet(before, l, true)
+	if err != nil || allowedIPRepair(want, old) == nil {
+		return nil
+	}
+	return want
+}
+
+// allowedIPRepair returns the request that gives every peer of got the
+// allowed IPs it has in want (replacing its list, oldest first so the
+// kernel's newest-first order comes out as in want), or nil when every
+// peer present in both already has them. Peers only one side has are left
+// alone.
+func allowedIPRepair(want, got *Device) *Config {
+	var repair *Config
+	for i := range got.Peers {
+		g := &got.Peers[i]
+		w := findPeer(want, g.PublicKey)
+		if w == nil || samePrefixes(w.AllowedIPs, g.AllowedIPs) {
 			continue
 		}
-		p := findPeer(after, key)
-		rc := PeerConfig{PublicKey: key, ReplaceAllowedIPs: true}
-		var moved []netip.Prefix
-		for i := len(p.AllowedIPs) - 1; i >= 0; i-- {
-			if pfx := p.AllowedIPs[i]; !bad[pfx] {
-				rc.AllowedIPs = append(rc.AllowedIPs, AllowedIP{Prefix: pfx})
-			} else {
-				moved = append(moved, pfx)
-			}
+		if repair == nil {
+			repair = &Config{}
+		}
+		rc := PeerConfig{PublicKey: g.PublicKey, ReplaceAllowedIPs: true}
+		for j := len(w.AllowedIPs) - 1; j >= 0; j-- {
+			rc.AllowedIPs = append(rc.AllowedIPs, AllowedIP{Prefix: w.AllowedIPs[j]})
 		}
 		repair.Peers = append(repair.Peers, rc)
-		for _, pfx := range moved {
-			if owner := prefixOwner(before, pfx); owner != nil && !owner.Equal(key) && findPeer(after, *owner) != nil {
-				repair.Peers = append(repair.Peers, PeerConfig{
-					PublicKey:  *owner,
-					AllowedIPs: []AllowedIP{{Prefix: pfx}},
-				})
-			}
-		}
 	}
 	return repair
 }
 
-// requestedRemovals returns, for each peer cfg changes, the prefixes it
-// names with whether the request's last word on each is removal, and the
-// peers in the order of their first appearance. Removing a peer forgets
-// what came before for it.
-func requestedRemovals(cfg *Config) (map[Key]map[netip.Prefix]bool, []Key) {
-	last := map[Key]map[netip.Prefix]bool{}
-	var order []Key
-	for i := range cfg.Peers {
-		pc := &cfg.Peers[i]
-		if pc.Remove {
-			delete(last, pc.PublicKey)
-			continue
-		}
-		m := last[pc.PublicKey]
-		if m == nil {
-			m = map[netip.Prefix]bool{}
-			last[pc.PublicKey] = m
-			if !slices.Contains(order, pc.PublicKey) {
-				order = append(order, pc.PublicKey)
-			}
-		}
-		for _, a := range pc.AllowedIPs {
-			m[a.Prefix.Masked()] = a.Remove
+// samePrefixes reports whether a and b hold the same prefixes, in any
+// order.
+func samePrefixes(a, b []netip.Prefix) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if !hasPrefix(b, p) {
+			return false
 		}
 	}
-	return last, order
+	return true
 }
 
 func findPeer(d *Device, key Key) *Peer {
@@ -325,16 +313,4 @@ func hasPrefix(list []netip.Prefix, p netip.Prefix) bool {
 		}
 	}
 	return false
-}
-
-func prefixOwner(d *Device, p netip.Prefix) *Key {
-	if d == nil {
-		return nil
-	}
-	for i := range d.Peers {
-		if hasPrefix(d.Peers[i].AllowedIPs, p) {
-			return &d.Peers[i].PublicKey
-		}
-	}
-	return nil
 }

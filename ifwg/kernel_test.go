@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -232,8 +233,13 @@ func TestKernelInterfacesGroupGrows(t *testing.T) {
 func TestKernelInterfacesGivesUp(t *testing.T) {
 	ops := &growingGroup{}
 	_, err := (&kernelBackend{ops: ops}).Interfaces()
-	if !errors.Is(err, syscall.EINVAL) {
-		t.Fatalf("Interfaces() = %v, want EINVAL", err)
+	var en *Errno
+	if !errors.Is(err, syscall.EINVAL) || !errors.As(err, &en) || en.Op != "list" {
+		t.Fatalf("Interfaces() = %v, want a list EINVAL", err)
+	}
+	// Like kernelGetBytes, the error says why the last EINVAL was final.
+	if want := fmt.Sprintf("kept growing during %d reads", maxGetAttempts); !strings.Contains(err.Error(), want) {
+		t.Errorf("Interfaces() = %q, want it to say %q", err, want)
 	}
 	if ops.calls != 2*maxGetAttempts {
 		t.Fatalf("%d ioctls, want %d", ops.calls, 2*maxGetAttempts)
@@ -342,8 +348,16 @@ func TestKernelAllowedIPRemovedAndReadded(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s, old kernel %v: ConfigureDevice() = %v", name, old, err)
 			}
-			if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxA, pfxB}) {
-				t.Errorf("%s, old kernel %v: allowed IPs = %v, want [%v %v]", name, old, got, pfxA, pfxB)
+			// A kernel with removal takes A away and adds it again, at
+			// the head; one without adds A twice to the peer that holds
+			// it, which leaves it where it was (wg_aip_add moves a
+			// prefix only `if (aip->a_peer != peer)`).
+			want := []netip.Prefix{pfxA, pfxB}
+			if old {
+				want = []netip.Prefix{pfxB, pfxA}
+			}
+			if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, want) {
+				t.Errorf("%s, old kernel %v: allowed IPs = %v, want %v", name, old, got, want)
 			}
 			// Nothing is removed, so nothing is read back either.
 			if !slices.Equal(f.calls, []string{"set"}) {
@@ -367,5 +381,73 @@ func TestKernelAllowedIPAddedThenRemoved(t *testing.T) {
 	}
 	if got := f.dev.Peers[0].AllowedIPs; !slices.Equal(got, []netip.Prefix{pfxB}) {
 		t.Errorf("allowed IPs = %v, want [%v]", got, pfxB)
+	}
+}
+
+// TestKernelAllowedIPRemovalWholeRequest pins that the removal check
+// compares the whole device with what the request as a whole asks for. A
+// prefix has one owner, and sys/dev/wg/if_wg.c applies the peer sections
+// one after the other, in wgc_set:
+//
+//	for (int i = 0; i < peercount; i++) {
+//		err = wg_peer_add(sc, nvl_peers[i]);
+//
+// while wg_aip_add takes a prefix from whichever peer held it:
+//
+//	if (aip->a_peer != peer) {
+//		LIST_REMOVE(aip, a_entry);
+//		...
+//		LIST_INSERT_HEAD(&peer->p_aips, aip, a_entry);
+//
+// So a removal on one peer can undo an add on another, or take a prefix
+// from a peer the request never names. On a kernel without allowed-IP
+// removal the backend must end where a kernel with it ends.
+func TestKernelAllowedIPRemovalWholeRequest(t *testing.T) {
+	p, q := testPeerKey(1), testPeerKey(2)
+	cases := []struct {
+		name         string
+		before       []Peer
+		req          []PeerConfig
+		wantP, wantQ []netip.Prefix
+	}{{
+		name:   "Q adds what P then removes",
+		before: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxA}}, {PublicKey: q}},
+		req: []PeerConfig{
+			{PublicKey: q, AllowedIPs: []AllowedIP{{Prefix: pfxA}}},
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+		},
+		wantP: nil, wantQ: []netip.Prefix{pfxA},
+	}, {
+		name:   "P removes Q's prefix, then replaces its own",
+		before: []Peer{{PublicKey: p, AllowedIPs: []netip.Prefix{pfxB}}, {PublicKey: q, AllowedIPs: []netip.Prefix{pfxA}}},
+		req: []PeerConfig{
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA, Remove: true}}},
+			{PublicKey: p, ReplaceAllowedIPs: true, AllowedIPs: []AllowedIP{{Prefix: pfxC}}},
+		},
+		wantP: []netip.Prefix{pfxC}, wantQ: []netip.Prefix{pfxA},
+	}, {
+		name:   "P adds and removes Q's prefix",
+		before: []Peer{{PublicKey: p}, {PublicKey: q, AllowedIPs: []netip.Prefix{pfxA}}},
+		req: []PeerConfig{
+			{PublicKey: p, AllowedIPs: []AllowedIP{{Prefix: pfxA}, {Prefix: pfxA, Remove: true}}},
+		},
+		wantP: nil, wantQ: nil,
+	}}
+	for _, c := range cases {
+		for _, old := range []bool{false, true} {
+			dev := cloneDevice(&Device{Peers: c.before})
+			f := &fakeKernel{name: "wg0", oldKernel: old, dev: dev}
+			err := (&kernelBackend{ops: f}).ConfigureDevice("wg0", &Config{Peers: c.req})
+			if old && !errors.Is(err, ErrAllowedIPRemoval) {
+				t.Errorf("%s, old kernel: ConfigureDevice() = %v, want ErrAllowedIPRemoval", c.name, err)
+			}
+			if !old && err != nil {
+				t.Errorf("%s: ConfigureDevice() = %v", c.name, err)
+			}
+			gotP, gotQ := findPeer(&f.dev, p).AllowedIPs, findPeer(&f.dev, q).AllowedIPs
+			if !slices.Equal(gotP, c.wantP) || !slices.Equal(gotQ, c.wantQ) {
+				t.Errorf("%s, old kernel %v: P %v Q %v, want P %v Q %v", c.name, old, gotP, gotQ, c.wantP, c.wantQ)
+			}
+		}
 	}
 }

@@ -30,6 +30,8 @@ const socketSuffix = ".sock"
 type SocketBackend struct {
 	// Dir is the socket directory; empty means DefaultSocketDir.
 	Dir string
+	// ResolveEndpoint is the UAPI backend's (see UAPIBackend).
+	ResolveEndpoint EndpointResolver
 
 	mu       sync.Mutex
 	uapiOnly map[string]bool
@@ -40,7 +42,7 @@ var _ Backend = (*SocketBackend)(nil)
 // uapi returns the UAPI backend over the same directory, which also finds
 // and dials the sockets for the nvlist protocol.
 func (s *SocketBackend) uapi() *UAPIBackend {
-	return &UAPIBackend{Dir: s.Dir}
+	return &UAPIBackend{Dir: s.Dir, ResolveEndpoint: s.ResolveEndpoint}
 }
 
 // dialLive connects to the named interface's socket when it is live by
@@ -85,7 +87,7 @@ func (s *SocketBackend) deviceOn(name string, c net.Conn) (*Device, error) {
 	var d *Device
 	err := s.requestOn(name, c,
 		func(n *nvlistConn) (err error) { d, err = n.get(name); return err },
-		func(c net.Conn) (err error) { d, err = uapiDeviceOn(name, c); return err })
+		func(c net.Conn) (err error) { d, err = uapiDeviceOn(name, c, s.ResolveEndpoint); return err })
 	return d, err
 }
 

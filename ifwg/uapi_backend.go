@@ -20,6 +20,10 @@ import (
 type UAPIBackend struct {
 	// Dir is the socket directory; empty means DefaultSocketDir.
 	Dir string
+	// ResolveEndpoint, when set, resolves the endpoints of get replies
+	// that ParseUAPIGetReply refuses (host names, service names); nil
+	// refuses them too.
+	ResolveEndpoint EndpointResolver
 
 	// connect connects to a socket path; nil means connectUnix. Tests
 	// replace it to make a live daemon refuse.
@@ -104,12 +108,13 @@ func (b *UAPIBackend) Device(name string) (*Device, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	return uapiDeviceOn(name, conn)
+	return uapiDeviceOn(name, conn, b.ResolveEndpoint)
 }
 
-// uapiDeviceOn reads the named interface with a UAPI get on conn.
-func uapiDeviceOn(name string, conn net.Conn) (*Device, error) {
-	d, err := UAPIGetDevice(conn)
+// uapiDeviceOn reads the named interface with a UAPI get on conn,
+// resolving endpoints with resolve.
+func uapiDeviceOn(name string, conn net.Conn, resolve EndpointResolver) (*Device, error) {
+	d, err := uapiGetDevice(conn, resolve)
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", name, err)
 	}

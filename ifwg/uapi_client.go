@@ -114,12 +114,26 @@ func appendUAPISetPeer(b []byte, p *PeerConfig) ([]byte, error) {
 // without the line leaves PresharedKey nil. Endpoints are "[host]:port" or
 // "host:port" split at the last colon; a numeric IPv6 host may carry a
 // zone, an interface index or an existing interface's name. Other hosts
-// and ports are resolved by UAPIEndpointResolver, as wg(8) resolves them;
-// without one they are refused. An allowed_ip must
-// carry its prefix length. The Device's Name is left empty.
+// and ports are refused as a protocol error, never looked up (a
+// UAPIBackend with ResolveEndpoint resolves them, as wg(8) does). An
+// allowed_ip must carry its prefix length. The Device's Name is left
+// empty.
 func ParseUAPIGetReply(r io.Reader) (*Device, error) {
+	return parseUAPIGetReply(r, nil)
+}
+
+// EndpointResolver resolves the endpoint of a get reply whose host is not
+// a numeric address (or carries an interface-name zone) or whose port is
+// not a decimal number, as wg(8) resolves every such endpoint with
+// getaddrinfo(3) for UDP, taking the first address. It is given the host
+// (without brackets) and the port as the reply splits them.
+type EndpointResolver func(host, port string) (Endpoint, error)
+
+// parseUAPIGetReply is ParseUAPIGetReply handing the endpoints it cannot
+// take as they are to resolve; a nil resolve refuses them.
+func parseUAPIGetReply(r io.Reader, resolve EndpointResolver) (*Device, error) {
 	br := uapiBufReader(r)
-	p := uapiGetParser{dev: &Device{}, errno: -1}
+	p := uapiGetParser{dev: &Device{}, errno: -1, resolve: resolve}
 	var long []byte
 	for {
 		line, err := readUAPILineInPlace(br, &long)
@@ -186,8 +200,9 @@ func uapiReplyReadErr(err error) error {
 
 // uapiGetParser holds the state of a get reply being parsed.
 type uapiGetParser struct {
-	dev   *Device
-	errno int64 // -1 while no errno line was seen
+	dev     *Device
+	resolve EndpointResolver
+	errno   int64 // -1 while no errno line was seen
 	// keys and prefixes are arenas that preshared keys and allowed IPs
 	// are carved from, so that a large reply costs few allocations.
 	keys      []Key
@@ -291,7 +306,7 @@ func (p *uapiGetParser) line(key, value string) error {
 		p.prefixes = append(p.prefixes, pfx)
 		return nil
 	}
-	return parseUAPIPeerLine(peer, key, value)
+	return parseUAPIPeerLine(peer, key, value, p.resolve)
 }
 
 // finish checks the status and completes the device.
@@ -336,13 +351,13 @@ func parseUAPIDeviceLine(d *Device, key, value string) error {
 	return nil
 }
 
-// parseUAPIPeerLine interprets a peer key of a get reply; other keys are
-// ignored.
-func parseUAPIPeerLine(p *Peer, key, value string) error {
+// parseUAPIPeerLine interprets a peer key of a get reply, resolving an
+// endpoint with resolve; other keys are ignored.
+func parseUAPIPeerLine(p *Peer, key, value string, resolve EndpointResolver) error {
 	var err error
 	switch key {
 	case uapiEndpoint:
-		p.Endpoint, err = parseUAPIReplyEndpoint(value)
+		p.Endpoint, err = parseUAPIReplyEndpoint(value, resolve)
 		if errors.Is(err, syscall.ENETUNREACH) {
 			return err
 		}
@@ -393,22 +408,12 @@ func parseUAPIPeerNumber(p *Peer, key, value string) error {
 	return nil
 }
 
-// UAPIEndpointResolver, when set, resolves the endpoint of a get reply
-// whose host is not a numeric address or whose port is not a decimal
-// number, as wg(8) resolves every such endpoint with getaddrinfo(3) for
-// UDP, taking the first address. It is given the host (without brackets)
-// and the port as the reply splits them. When it is nil, as it is unless a
-// program sets it, ParseUAPIGetReply refuses such an endpoint as a
-// protocol error and never looks a name up. Set it before the first
-// request; it is read without locking.
-var UAPIEndpointResolver func(host, port string) (Endpoint, error)
-
 // parseUAPIReplyEndpoint parses an endpoint as wg(8) splits it: "[host]"
 // followed by ":port", or host and port split at the last colon, neither
-// empty. A numeric address (an IPv6 one may carry a zone) with a decimal
-// port is taken as it is; anything else goes to UAPIEndpointResolver, a
-// failure of which gives an *Errno with ENETUNREACH.
-func parseUAPIReplyEndpoint(s string) (Endpoint, error) {
+// empty. A numeric address (an IPv6 one may carry a zone, numeric when
+// resolve is given) with a decimal port is taken as it is; anything else
+// goes to resolve, a failure of which gives an *Errno with ENETUNREACH.
+func parseUAPIReplyEndpoint(s string, resolve EndpointResolver) (Endpoint, error) {
 	var host, port string
 	if rest, ok := strings.CutPrefix(s, "["); ok {
 		var found bool
@@ -430,24 +435,36 @@ func parseUAPIReplyEndpoint(s string) (Endpoint, error) {
 	}
 	n, portOK := parseUAPIUint(port, math.MaxUint16)
 	a, err := netip.ParseAddr(host)
-	if err == nil && portOK {
-		if ep, err := uapiEndpointOf(a, uint16(n)); err == nil || UAPIEndpointResolver == nil {
+	// An interface-name zone is for the resolver when there is one: the
+	// C library accepts it on link-local addresses only.
+	if err == nil && portOK && (resolve == nil || numericZone(a.Zone())) {
+		if ep, err := uapiEndpointOf(a, uint16(n)); err == nil || resolve == nil {
 			return ep, err
 		}
 	}
-	if UAPIEndpointResolver == nil {
+	if resolve == nil {
 		if !portOK {
 			return Endpoint{}, errors.New("invalid port")
 		}
 		return Endpoint{}, err
 	}
 	// The parser's text lies in its read buffer: the resolver gets copies.
-	ep, err := UAPIEndpointResolver(strings.Clone(host), strings.Clone(port))
+	ep, err := resolve(strings.Clone(host), strings.Clone(port))
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("failed to resolve endpoint %q: %v: %w", uapiClip(s), err,
 			&Errno{Op: "get", Errno: syscall.ENETUNREACH})
 	}
 	return ep, nil
+}
+
+// numericZone reports whether an address's zone is empty or a decimal
+// scope index.
+func numericZone(z string) bool {
+	if z == "" {
+		return true
+	}
+	_, err := strconv.ParseUint(z, 10, 32)
+	return err == nil
 }
 
 // parseUAPIReplyPrefix parses an allowed IP of a get reply: an address
@@ -530,10 +547,15 @@ func parseUAPISignedErrno(s string) (int64, bool) {
 // device its reply describes, as ParseUAPIGetReply reads it. The Device's
 // Name is left empty.
 func UAPIGetDevice(rw io.ReadWriter) (*Device, error) {
+	return uapiGetDevice(rw, nil)
+}
+
+// uapiGetDevice is UAPIGetDevice resolving endpoints with resolve.
+func uapiGetDevice(rw io.ReadWriter, resolve EndpointResolver) (*Device, error) {
 	if _, err := io.WriteString(rw, UAPIGetRequest); err != nil {
 		return nil, fmt.Errorf("failed to send uapi get: %w", err)
 	}
-	return ParseUAPIGetReply(rw)
+	return parseUAPIGetReply(rw, resolve)
 }
 
 // UAPIConfigureDevice sends cfg as a UAPI "set" on an open connection, in

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -506,14 +507,13 @@ func TestServeUAPIHandlerErrors(t *testing.T) {
 
 // TestParseUAPIGetReplyResolvesNames checks that an endpoint whose host is
 // not a numeric address, or whose port is not a number, goes to
-// UAPIEndpointResolver when one is set, as wg(8) hands every get reply
+// the resolver when one is given, as wg(8) hands every get reply
 // endpoint to getaddrinfo(3) (ipc-uapi.h), and that a name that does not
 // resolve fails the reply with ENETUNREACH, the errno wg(8) means to
 // report then.
 func TestParseUAPIGetReplyResolvesNames(t *testing.T) {
 	var asked []string
-	defer func(old func(string, string) (Endpoint, error)) { UAPIEndpointResolver = old }(UAPIEndpointResolver)
-	UAPIEndpointResolver = func(host, port string) (Endpoint, error) {
+	resolve := func(host, port string) (Endpoint, error) {
 		asked = append(asked, host+" "+port)
 		if host != "localhost" {
 			return Endpoint{}, errors.New("no such host")
@@ -533,7 +533,7 @@ func TestParseUAPIGetReplyResolvesNames(t *testing.T) {
 		{"192.0.2.1:7", "192.0.2.1:7"},
 	} {
 		asked = nil
-		d, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=" + tc.endpoint + "\nerrno=0\n\n"))
+		d, err := parseUAPIGetReply(strings.NewReader("public_key="+uapiHexB+"\nendpoint="+tc.endpoint+"\nerrno=0\n\n"), resolve)
 		if err != nil {
 			t.Errorf("%s: %v", tc.endpoint, err)
 			continue
@@ -545,10 +545,34 @@ func TestParseUAPIGetReplyResolvesNames(t *testing.T) {
 			t.Errorf("%s: resolver asked %q", tc.endpoint, asked)
 		}
 	}
-	_, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=nosuch:5\nerrno=0\n\n"))
+	_, err := parseUAPIGetReply(strings.NewReader("public_key="+uapiHexB+"\nendpoint=nosuch:5\nerrno=0\n\n"), resolve)
 	uapiWantErr{op: "get", errno: syscall.ENETUNREACH}.check(t, err)
 	for _, bad := range []string{"localhost:", "[localhost]", "[localhost]:", "localhost"} {
-		_, err := ParseUAPIGetReply(strings.NewReader("public_key=" + uapiHexB + "\nendpoint=" + bad + "\nerrno=0\n\n"))
+		_, err := parseUAPIGetReply(strings.NewReader("public_key="+uapiHexB+"\nendpoint="+bad+"\nerrno=0\n\n"), resolve)
 		uapiWantErr{protocol: true}.check(t, err)
+	}
+}
+
+// TestParseUAPIGetReplyNamedZoneGoesToResolver checks that an address
+// whose zone is an interface name is not taken as it is when a resolver
+// is given: getaddrinfo(3) accepts a name scope only on link-local
+// addresses (glibc refuses `2001:db8::1%lo` with EAI_NONAME), a rule the
+// resolver applies. A numeric zone is taken as it is.
+func TestParseUAPIGetReplyNamedZoneGoesToResolver(t *testing.T) {
+	var asked []string
+	resolve := func(host, port string) (Endpoint, error) {
+		asked = append(asked, host)
+		return Endpoint{}, errors.New("Name or service not known")
+	}
+	reply := func(ep string) string { return "public_key=" + uapiHexB + "\nendpoint=" + ep + "\nerrno=0\n\n" }
+	_, err := parseUAPIGetReply(strings.NewReader(reply("[2001:db8::1%lo]:5")), resolve)
+	uapiWantErr{op: "get", errno: syscall.ENETUNREACH}.check(t, err)
+	if !slices.Equal(asked, []string{"2001:db8::1%lo"}) {
+		t.Errorf("resolver asked %q, want the zoned host", asked)
+	}
+	asked = nil
+	d, err := parseUAPIGetReply(strings.NewReader(reply("[fe80::1%7]:5")), resolve)
+	if err != nil || len(asked) != 0 || d.Peers[0].Endpoint.ScopeID != 7 {
+		t.Errorf("numeric zone: %+v, %v, resolver asked %q", d, err, asked)
 	}
 }

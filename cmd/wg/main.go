@@ -78,7 +78,7 @@ func processEnv() (*env, func()) {
 		stdoutStat:  os.Stdout.Stat,
 		backend:     be.get,
 	}
-	ifwg.UAPIEndpointResolver = newResolver(e.lookup, e.stderr).replyEndpoint
+	be.resolve = e.replyResolver()
 	return e, func() {
 		if buf != nil {
 			buf.Flush()
@@ -127,16 +127,18 @@ func (s *stdioWriter) Flush() {
 
 // lazyBackend opens the backend on first use, once.
 type lazyBackend struct {
-	once   sync.Once
-	b      ifwg.Backend
-	closer func()
-	err    error
+	// resolve resolves the endpoints of UAPI get replies.
+	resolve ifwg.EndpointResolver
+	once    sync.Once
+	b       ifwg.Backend
+	closer  func()
+	err     error
 }
 
 // get returns the backend, opening it on the first call.
 func (l *lazyBackend) get() (ifwg.Backend, error) {
 	l.once.Do(func() {
-		l.b, l.closer, l.err = openBackend()
+		l.b, l.closer, l.err = openBackend(l.resolve)
 	})
 	return l.b, l.err
 }
@@ -273,11 +275,13 @@ func reportTopLevel(e *env, err error) int {
 }
 
 // openBackend opens the backend wg talks to, a live socket's daemon or
-// the kernel for each interface, and returns a function that releases it.
-func openBackend() (ifwg.Backend, func(), error) {
+// the kernel for each interface, resolving the endpoints of UAPI get
+// replies with resolve, and returns a function that releases it.
+func openBackend(resolve ifwg.EndpointResolver) (ifwg.Backend, func(), error) {
 	c, err := ifwg.NewClient()
 	if err != nil {
 		return nil, nil, err
 	}
+	c.Sockets.ResolveEndpoint = resolve
 	return c, func() { c.Close() }, nil
 }

@@ -238,8 +238,14 @@ func (r *resolver) parseEndpoint(value string) (ifwg.Endpoint, error) {
 	}
 }
 
+// replyResolver returns the resolver of UAPI get reply endpoints for e's
+// environment.
+func (e *env) replyResolver() ifwg.EndpointResolver {
+	return newResolver(e.lookup, e.stderr).replyEndpoint
+}
+
 // replyEndpoint resolves the endpoint of a UAPI get reply whose host or
-// port is not numeric (ifwg.UAPIEndpointResolver): one getaddrinfo
+// port is not numeric (an ifwg.EndpointResolver): one getaddrinfo
 // attempt, without the retries of a configured endpoint, as wg(8) makes it
 // when it reads the reply (ipc-uapi.h).
 func (r *resolver) replyEndpoint(host, port string) (ifwg.Endpoint, error) {

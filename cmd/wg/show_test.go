@@ -250,6 +250,14 @@ func testEnv(b ifwg.Backend, now int64, vars map[string]string) (*env, *bytes.Bu
 			return b, nil
 		},
 	}
+	// A socket backend resolves get reply endpoints in this environment,
+	// as openBackend's does in wg's.
+	switch sb := b.(type) {
+	case *ifwg.UAPIBackend:
+		sb.ResolveEndpoint = e.replyResolver()
+	case *ifwg.SocketBackend:
+		sb.ResolveEndpoint = e.replyResolver()
+	}
 	return e, &out, &errb
 }
 
@@ -709,5 +717,33 @@ func TestStdioWriter(t *testing.T) {
 	w.Flush()
 	if sink.String() != "abcdefghijk" {
 		t.Errorf("after Flush: %q", sink.String())
+	}
+}
+
+// TestShowResolvesReplyEndpointInProcess checks that the backend an env
+// hands out resolves a get reply's host name with that env's resolver, as
+// wg(8) resolves it (ipc-uapi.h hands every endpoint to getaddrinfo(3)),
+// with no process-wide setting: the in-process env resolves too.
+func TestShowResolvesReplyEndpointInProcess(t *testing.T) {
+	s := startFakeServer(t, nil)
+	s.SetGetReply("public_key=" + testKey(1).Hex() + "\nendpoint=localhost:51820\nerrno=0\n\n")
+	for _, b := range []ifwg.Backend{&ifwg.UAPIBackend{Dir: socketDir}, &ifwg.SocketBackend{Dir: socketDir}} {
+		out, errOut, code := runInProcess(b, 0, nil, "show", s.Name(), "endpoints")
+		if want := testKey(1).String() + "\t127.0.0.1:51820\n"; code != 0 || out != want {
+			t.Errorf("%T: show endpoints = %q, %q, %d; want %q", b, out, errOut, code, want)
+		}
+	}
+}
+
+// TestShowNamedZoneOnGlobalAddress checks that a get reply endpoint with an
+// interface-name scope on an address that is not link-local fails as
+// getaddrinfo(3) fails it (EAI_NONAME, a name that does not resolve), not
+// printed with the interface's index.
+func TestShowNamedZoneOnGlobalAddress(t *testing.T) {
+	s := startFakeServer(t, nil)
+	s.SetGetReply("public_key=" + testKey(1).Hex() + "\nendpoint=[2001:db8::1%lo]:5\nerrno=0\n\n")
+	out, errOut, code := runInProcess(&ifwg.UAPIBackend{Dir: socketDir}, 0, nil, "show", s.Name(), "endpoints")
+	if want := "Unable to access interface: Network is unreachable\n"; code != 1 || out != "" || errOut != want {
+		t.Errorf("show endpoints = %q, %q, %d; want %q and status 1", out, errOut, code, want)
 	}
 }

@@ -231,6 +231,8 @@ var rawReplies = []string{
 	"errno=5\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nallowed_ip=10.0.0.1\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nallowed_ip=10.0.0.1/33\nerrno=0\n\n",
+	// Host bits in an allowed IP are shown as the daemon sent them.
+	"public_key=" + testKey(1).Hex() + "\nallowed_ip=10.9.0.77/24\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nendpoint=[::1]:65535\nerrno=0\n\n",
 	"public_key=" + testKey(1).Hex() + "\nendpoint=192.0.2.1:0\nerrno=0\n\n",
 	// wg(8) resolves the endpoints of a get reply with getaddrinfo(3):
