@@ -9,7 +9,7 @@ import "testing"
 // change, and that returned elements are reused rather than reallocated.
 func TestReceivePoolHoldsLargestDatagram(t *testing.T) {
 	var p elementPool
-	p.initReceive(poolLimit(bufferSizeFor(DefaultMTU), DefaultBufferMemory))
+	p.initReceive(DefaultBufferMemory)
 	p.setSize(bufferSizeFor(576))
 	elems := make([]*element, MaxBatchSize)
 	if !p.getN(elems) {
@@ -41,8 +41,8 @@ func TestReceivePoolHoldsLargestDatagram(t *testing.T) {
 // limit and refuses tryGet at it.
 func TestReceivePoolLimit(t *testing.T) {
 	var p elementPool
-	p.initReceive(4 * MaxBatchSize)
-	elems := make([]*element, 4*MaxBatchSize)
+	p.initReceive(DefaultBufferMemory)
+	elems := make([]*element, p.limit)
 	if !p.getN(elems) {
 		t.Fatal("getN failed")
 	}
@@ -65,7 +65,7 @@ func TestReceivePoolLimit(t *testing.T) {
 // in any order.
 func TestSplitSharesBuffer(t *testing.T) {
 	var p elementPool
-	p.initReceive(4 * MaxBatchSize)
+	p.initReceive(DefaultBufferMemory)
 	owner := p.tryGet()
 	for i := range owner.buf[:2500] {
 		owner.buf[i] = byte(i / 1000)
@@ -94,5 +94,52 @@ func TestSplitSharesBuffer(t *testing.T) {
 	}
 	if e := p.tryGet(); e != owner || e.refs.Load() != 0 || e.owner != nil {
 		t.Fatal("the owner did not come back clean")
+	}
+}
+
+// TestReceivePoolMemoryBound checks that a receive pool stays within its
+// memory budget: it hands out no more 64 KiB buffers at once than the
+// budget holds (or receivers need), and after a burst that filled every
+// buffer (coalesced messages do) it keeps free buffers of at most a
+// quarter of the budget, leaving the rest to the garbage collector. Free
+// buffers that reads only touched the start of stay cheap and are kept.
+func TestReceivePoolMemoryBound(t *testing.T) {
+	const budget = DefaultBufferMemory
+	var p elementPool
+	p.initReceive(budget)
+	if max := max(budget, 4*MaxBatchSize*receiveBufferSize); p.limit*receiveBufferSize > max {
+		t.Fatalf("pool limit %d elements of %d bytes: %d bytes, want at most %d",
+			p.limit, receiveBufferSize, p.limit*receiveBufferSize, max)
+	}
+
+	burst := make([]*element, p.limit)
+	if !p.getN(burst) {
+		t.Fatal("getN failed")
+	}
+	for _, e := range burst {
+		e.wrote(receiveBufferSize)
+	}
+	p.putHeld(burst)
+	n, bytes := p.held()
+	if bytes > budget/4 || n*receiveBufferSize > budget/4+receiveBufferSize {
+		t.Fatalf("after a full burst the pool keeps %d free buffers, %d bytes; want at most %d bytes",
+			n, bytes, budget/4)
+	}
+	if n == 0 {
+		t.Fatal("the pool kept no free buffer at all")
+	}
+	// Buffers that only saw small datagrams cost a page each, and a
+	// pool's worth of them is kept.
+	var q elementPool
+	q.initReceive(budget)
+	if !q.getN(burst) {
+		t.Fatal("getN failed")
+	}
+	for _, e := range burst {
+		e.wrote(1452)
+	}
+	q.putHeld(burst)
+	if n, bytes := q.held(); n != q.limit || bytes > budget/4 {
+		t.Fatalf("the pool kept %d of %d small free buffers, %d bytes", n, q.limit, bytes)
 	}
 }
