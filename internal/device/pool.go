@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+
+	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
 // element is one packet on its way through the engine, in a buffer with
@@ -272,6 +274,24 @@ func split(e *element, size, seg int, out []*element) []*element {
 		out = append(out, c)
 	}
 	return out
+}
+
+// appendReceived appends to out the datagrams of e, which a read filled
+// with size bytes: e itself, or, when it holds a coalesced message of
+// datagrams of seg bytes, one element per datagram (see split). A
+// coalesced message that claims more bytes than the buffer holds, or
+// datagrams too short for any message (a transport message is the
+// shortest), is dropped whole: e goes back to the pool.
+func (p *elementPool) appendReceived(e *element, size, seg int, out []*element) []*element {
+	if seg <= 0 || size <= seg {
+		e.size = size
+		return append(out, e)
+	}
+	if size > len(e.buf) || seg < noise.MessageTransportSize {
+		p.put(e)
+		return out
+	}
+	return split(e, size, seg, out)
 }
 
 // refill replaces the elements a read handed on, the first len(handed)

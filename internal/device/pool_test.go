@@ -2,7 +2,11 @@
 
 package device
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/noise"
+)
 
 // TestReceivePoolHoldsLargestDatagram checks that a receive pool's
 // buffers hold a 65,535-byte datagram whatever the MTU, also after an MTU
@@ -141,5 +145,50 @@ func TestReceivePoolMemoryBound(t *testing.T) {
 	q.putHeld(burst)
 	if n, bytes := q.held(); n != q.limit || bytes > budget/4 {
 		t.Fatalf("the pool kept %d of %d small free buffers, %d bytes", n, q.limit, bytes)
+	}
+}
+
+// TestAppendReceivedDropsBadCoalesced checks that a coalesced message is
+// split only when it fits its buffer and its datagrams can hold a
+// message: one claiming more bytes than the buffer, or cut into
+// datagrams shorter than a transport message, is dropped whole and its
+// buffer goes back, while a plain datagram and a valid message pass.
+func TestAppendReceivedDropsBadCoalesced(t *testing.T) {
+	var p elementPool
+	p.initReceive(DefaultBufferMemory)
+	for _, tc := range []struct {
+		name      string
+		size, seg int
+		want      int // datagrams appended
+	}{
+		{"plain", 1452, 0, 1},
+		{"one segment", 1452, 1452, 1},
+		{"coalesced", 3 * 1452, 1452, 3},
+		{"smallest segments", 4 * noise.MessageTransportSize, noise.MessageTransportSize, 4},
+		{"larger than the buffer", receiveBufferSize + 1452, 1452, 0},
+		{"segments too short", 1000, noise.MessageTransportSize - 1, 0},
+		{"one-byte segments", receiveBufferSize, 1, 0},
+	} {
+		e := p.tryGet()
+		out := p.appendReceived(e, tc.size, tc.seg, nil)
+		if len(out) != tc.want {
+			t.Errorf("%s: %d datagrams, want %d", tc.name, len(out), tc.want)
+		}
+		total := 0
+		for _, g := range out {
+			if g.size <= 0 || g.size > len(g.buf) {
+				t.Errorf("%s: datagram of %d bytes in a buffer of %d", tc.name, g.size, len(g.buf))
+			}
+			total += g.size
+		}
+		if tc.want > 0 && total != tc.size {
+			t.Errorf("%s: datagrams of %d bytes in all, want %d", tc.name, total, tc.size)
+		}
+		for _, g := range out {
+			p.put(g)
+		}
+		if n := p.outstanding(); n != 0 {
+			t.Fatalf("%s: %d elements out after every datagram was put", tc.name, n)
+		}
 	}
 }
