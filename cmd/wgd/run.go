@@ -99,7 +99,8 @@ func waitStop(log *logger, stop <-chan os.Signal, l *control.Listener, dev *devi
 
 // offloadsEnv names the environment variable that turns the Linux tun
 // and UDP offloads off ("off") for measurements: one packet per tun read
-// and write and one datagram per system call, as on FreeBSD.
+// and write on a tun without the virtio header, and one datagram per
+// system call, as on FreeBSD.
 const offloadsEnv = "WGD_OFFLOADS"
 
 // startEngine creates the tun interface and the engine on it.

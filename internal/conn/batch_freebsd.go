@@ -76,7 +76,11 @@ func (r *loopReceiver) receive(bufs [][]byte, sizes []int, eps []Endpoint) (int,
 	}
 	switch {
 	case r.n > 0:
-		return r.n, nil // an error comes back on the next call
+		// The datagrams come first and the error is dropped: the
+		// failing recvmsg consumed it, and the next call starts
+		// afresh. A lasting fault (a closed socket) fails that call
+		// again; a passing one is gone.
+		return r.n, nil
 	case err != nil:
 		return 0, err
 	}

@@ -221,6 +221,9 @@ func (r *mmsgReceiver) recvSingleFD(fd uintptr) bool {
 		case unix.EAGAIN:
 			return r.n > 0
 		default:
+			// After datagrams the error is dropped, as on FreeBSD
+			// (batch_freebsd.go): the call consumed it, and a lasting
+			// fault fails the next call again.
 			if r.n == 0 {
 				r.err = errno
 			}

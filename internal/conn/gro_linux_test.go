@@ -130,8 +130,24 @@ func FuzzGROSegment(f *testing.F) {
 		data := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(buf))), len(buf)*8)[:len(b)]
 		copy(data, b)
 		seg := groSegment(data)
-		if seg != 0 && len(data) < unix.CmsgLen(4) {
-			t.Fatalf("size %d from %d bytes of control data", seg, len(data))
+		if seg != 0 && !groHeaderHolds(data, seg) {
+			t.Fatalf("size %d from %d bytes of control data without a fitting SOL_UDP/UDP_GRO header saying so", seg, len(data))
 		}
 	})
+}
+
+// groHeaderHolds reports whether ctrl holds, at some aligned offset, a
+// SOL_UDP/UDP_GRO control message header with room for its int that
+// fits within ctrl and carries seg.
+func groHeaderHolds(ctrl []byte, seg int) bool {
+	const align = 4 // every header starts at a multiple of this
+	for k := 0; k+unix.CmsgLen(4) <= len(ctrl); k += align {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[k]))
+		n := int(h.Len)
+		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && n >= unix.CmsgLen(4) && n <= len(ctrl)-k &&
+			int(binary.NativeEndian.Uint32(ctrl[k+unix.CmsgLen(0):])) == seg {
+			return true
+		}
+	}
+	return false
 }

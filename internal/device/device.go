@@ -38,7 +38,9 @@ type Options struct {
 	Workers int
 	// BufferMemory is the memory budget, in bytes, of each of the two
 	// packet buffer pools (one fed by the TUN, one by the UDP sockets);
-	// zero or less means DefaultBufferMemory.
+	// zero or less means DefaultBufferMemory. Each pool still lends at
+	// least the 4*MaxBatchSize buffers its readers need, and the receive
+	// pool keeps free buffers of at most a quarter of it.
 	BufferMemory int
 	// IgnoreLinkEvents makes the Device ignore the up and down events of
 	// its TUN, so that only Up and Down change its state. By default the
@@ -181,7 +183,7 @@ func NewDevice(tunDev tun.Device, bind conn.Bind, opts Options) *Device {
 	}
 	size := bufferSizeFor(mtu)
 	d.txPool.init(size, poolLimit(size, budget))
-	d.rxPool.initReceive(poolLimit(size, budget))
+	d.rxPool.initReceive(budget)
 
 	d.queues.encryption = make(chan *batch, MaxQueuedPackets)
 	d.queues.decryption = make(chan *batch, MaxQueuedPackets)

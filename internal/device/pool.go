@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+
+	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
 // element is one packet on its way through the engine, in a buffer with
@@ -38,6 +40,23 @@ type element struct {
 	// the buffer is shared.
 	owner *element
 	refs  atomic.Int32
+
+	// used is the most bytes a read has written into buf, so the most
+	// of it that can be resident; a receive pool keeps free buffers up to
+	// a budget of such bytes.
+	used int
+}
+
+// wrote records that a read wrote n bytes at the start of e's buffer.
+func (e *element) wrote(n int) {
+	e.used = max(e.used, min(n, len(e.buf)))
+}
+
+// residentBytes returns the memory e's buffer holds at most: the pages a
+// read has written into, at least one.
+func (e *element) residentBytes() int {
+	const page = 4096
+	return max((e.used+page-1)&^(page-1), page)
 }
 
 // elementPool is a bounded pool of elements. At most limit elements are
@@ -52,7 +71,10 @@ type element struct {
 // allocated, is reused rather than freed and reallocated. The memory of a
 // large buffer becomes resident only where datagrams were written into
 // it: a 64 KiB buffer that only ever received 1,452-byte datagrams costs
-// one page. Reallocating it would clear, and so touch, all sixteen.
+// one page. Reallocating it would clear, and so touch, all sixteen. A
+// coalesced message (UDP_GRO) fills a buffer, though, so the stack keeps
+// free buffers only up to a budget of the bytes reads wrote into them
+// (freeLimit); a buffer beyond it is left to the garbage collector.
 type elementPool struct {
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -65,6 +87,10 @@ type elementPool struct {
 	// elements are in free, the most recently returned last.
 	fixed bool
 	free  []*element
+	// freeBytes is the resident size of the buffers in free (see
+	// element.residentBytes), at most freeLimit.
+	freeBytes int
+	freeLimit int
 }
 
 // init prepares p for elements of size bytes, at most limit at once.
@@ -74,11 +100,28 @@ func (p *elementPool) init(size, limit int) {
 	p.limit = limit
 }
 
-// initReceive prepares p as a receive pool of at most limit elements,
-// each with a buffer of receiveBufferSize bytes.
-func (p *elementPool) initReceive(limit int) {
-	p.init(receiveBufferSize, limit)
+// initReceive prepares p as a receive pool of buffers of
+// receiveBufferSize bytes within a memory budget of budget bytes: as many
+// elements at once as fit (but no fewer than receivers need, see
+// poolLimit), and free buffers holding at most a quarter of it.
+func (p *elementPool) initReceive(budget int) {
+	p.init(receiveBufferSize, poolLimit(receiveBufferSize, budget))
 	p.fixed = true
+	p.freeLimit = budget / 4
+}
+
+// popFree takes the most recently returned free element of a receive
+// pool, or nil. The caller holds p.mu.
+func (p *elementPool) popFree() *element {
+	k := len(p.free)
+	if k == 0 {
+		return nil
+	}
+	e := p.free[k-1]
+	p.free[k-1] = nil
+	p.free = p.free[:k-1]
+	p.freeBytes -= e.residentBytes()
+	return e
 }
 
 // setSize changes the buffer size of the elements handed out from now on;
@@ -114,13 +157,14 @@ func (p *elementPool) getN(elems []*element) bool {
 	p.out += len(elems)
 	size := p.size
 	if p.fixed {
-		k := max(len(p.free)-len(elems), 0)
-		n := copy(elems, p.free[k:])
-		clear(p.free[k:])
-		p.free = p.free[:k]
+		for i := range elems {
+			elems[i] = p.popFree()
+		}
 		p.mu.Unlock()
-		for i := n; i < len(elems); i++ {
-			elems[i] = &element{buf: make([]byte, size)}
+		for i, e := range elems {
+			if e == nil {
+				elems[i] = &element{buf: make([]byte, size)}
+			}
 		}
 		return true
 	}
@@ -142,12 +186,7 @@ func (p *elementPool) tryGet() *element {
 	p.out++
 	size := p.size
 	if p.fixed {
-		var e *element
-		if k := len(p.free); k > 0 {
-			e = p.free[k-1]
-			p.free[k-1] = nil
-			p.free = p.free[:k-1]
-		}
+		e := p.popFree()
 		p.mu.Unlock()
 		if e == nil {
 			e = &element{buf: make([]byte, size)}
@@ -187,7 +226,10 @@ func (p *elementPool) put(e *element) {
 	}
 	p.mu.Lock()
 	if p.fixed {
-		p.free = append(p.free, e)
+		if n := e.residentBytes(); p.freeBytes+n <= p.freeLimit {
+			p.free = append(p.free, e)
+			p.freeBytes += n
+		}
 	}
 	p.out--
 	wake := p.out+MaxBatchSize >= p.limit
@@ -234,6 +276,24 @@ func split(e *element, size, seg int, out []*element) []*element {
 	return out
 }
 
+// appendReceived appends to out the datagrams of e, which a read filled
+// with size bytes: e itself, or, when it holds a coalesced message of
+// datagrams of seg bytes, one element per datagram (see split). A
+// coalesced message that claims more bytes than the buffer holds, or
+// datagrams too short for any message (a transport message is the
+// shortest), is dropped whole: e goes back to the pool.
+func (p *elementPool) appendReceived(e *element, size, seg int, out []*element) []*element {
+	if seg <= 0 || size <= seg {
+		e.size = size
+		return append(out, e)
+	}
+	if size > len(e.buf) || seg < noise.MessageTransportSize {
+		p.put(e)
+		return out
+	}
+	return split(e, size, seg, out)
+}
+
 // refill replaces the elements a read handed on, the first len(handed)
 // of a reader's batch, with fresh ones, and points bufs at their buffers.
 // It returns false when the pool is closed; the slots are then nil.
@@ -267,6 +327,14 @@ func (p *elementPool) close() {
 	p.closed = true
 	p.mu.Unlock()
 	p.cond.Broadcast()
+}
+
+// held returns how many free buffers a receive pool keeps and the bytes
+// they can hold resident.
+func (p *elementPool) held() (n, bytes int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.free), p.freeBytes
 }
 
 // outstanding returns how many elements are out.

@@ -74,17 +74,14 @@ func (d *Device) receiver(recv conn.SegmentReceiveFunc) {
 		if slices.ContainsFunc(r.segs[:count], func(s int) bool { return s > 0 }) {
 			dgrams = r.dgrams[:0]
 			for i, e := range r.elems[:count] {
+				e.wrote(r.sizes[i])
 				e.src = r.srcs[i].Dst
-				if size, seg := r.sizes[i], r.segs[i]; seg > 0 && size > seg {
-					dgrams = split(e, size, seg, dgrams)
-				} else {
-					e.size = size
-					dgrams = append(dgrams, e)
-				}
+				dgrams = d.rxPool.appendReceived(e, r.sizes[i], r.segs[i], dgrams)
 			}
 			r.dgrams = dgrams
 		} else {
 			for i, e := range dgrams {
+				e.wrote(r.sizes[i])
 				e.size = r.sizes[i]
 				e.src = r.srcs[i].Dst
 			}

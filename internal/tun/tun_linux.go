@@ -17,7 +17,8 @@ const (
 )
 
 // linuxDevice is a /dev/net/tun interface in IFF_TUN|IFF_NO_PI mode,
-// normally with IFF_VNET_HDR and offloads (offload_linux.go). Its
+// with IFF_VNET_HDR and offloads (offload_linux.go) unless offloads are
+// off. Its
 // notification socket is a NETLINK_ROUTE socket subscribed to link
 // changes.
 type linuxDevice struct {
@@ -50,7 +51,13 @@ func attach(fd int, name string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrName, err)
 	}
-	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI | unix.IFF_VNET_HDR)
+	// With offloads off the tun is plain, as FreeBSD's is, and runs the
+	// readers and writers FreeBSD runs (rawio_unix.go).
+	flags := uint16(unix.IFF_TUN | unix.IFF_NO_PI)
+	if !offloadsOff.Load() {
+		flags |= unix.IFF_VNET_HDR
+	}
+	ifr.SetUint16(flags)
 	err = unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr)
 	switch {
 	case err == nil:
@@ -101,8 +108,8 @@ func (d *linuxDevice) init(mtu int) error {
 	}
 	d.reader, d.writers = newBatchReader(d.rc, maxPacketSize), newWriterPool(d.rc, nil)
 	if flags&unix.IFF_VNET_HDR != 0 {
-		// Without offloads the kernel still sends and expects the
-		// header, so the header path is right either way.
+		// An adopted descriptor may carry the header with offloads
+		// off; the kernel still sends and expects it then.
 		d.rc.Control(func(fd uintptr) { _ = enableOffloads(int(fd)) })
 		d.reader, d.writers = newVnetReader(d.rc), newVnetWriterPool(d.rc)
 	}
