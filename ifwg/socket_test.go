@@ -33,6 +33,13 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) *atomi
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveListener(t, ln, handle)
+}
+
+// serveListener accepts on ln and runs handle for each connection until
+// the test ends, then closes ln and waits for the handlers. It returns the
+// count of connections accepted so far.
+func serveListener(t *testing.T, ln net.Listener, handle func(c net.Conn)) *atomic.Int64 {
 	var wg sync.WaitGroup
 	var accepts atomic.Int64
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
@@ -413,21 +420,7 @@ func TestSocketBackendWaitsForFullAcceptQueue(t *testing.T) {
 	}
 	flood = nil
 	d := &nvlistDaemon{dev: Device{ListenPort: 9}}
-	var handlers sync.WaitGroup
-	defer handlers.Wait()
-	defer ln.Close()
-	handlers.Add(1)
-	go func() {
-		defer handlers.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			handlers.Add(1)
-			go func() { defer handlers.Done(); defer c.Close(); d.handle(c) }()
-		}
-	}()
+	serveListener(t, ln, d.handle)
 	select {
 	case err := <-done:
 		if err != nil {
