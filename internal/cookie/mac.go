@@ -91,6 +91,17 @@ func macOffsets(msg []byte) (mac1, mac2 int, err error) {
 
 var errNotHandshake = fmt.Errorf("mac: %w", ErrNotHandshake)
 
+// mac1Of returns the mac1 that key gives the handshake message msg, and
+// the offsets of msg's mac1 and mac2, checking that msg is an initiation
+// or a response.
+func mac1Of(key *[blake2s.Size]byte, msg []byte) (m1 [noise.MACSize]byte, off1, off2 int, err error) {
+	off1, off2, err = macOffsets(msg)
+	if err == nil {
+		mac(&m1, key[:], msg[:off1])
+	}
+	return m1, off1, off2, err
+}
+
 // senderIndex returns the sender index of a handshake message: both the
 // initiation and the response carry it at offset 4.
 func senderIndex(msg []byte) uint32 {
