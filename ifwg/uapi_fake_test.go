@@ -5,9 +5,7 @@ package ifwg
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -158,16 +156,13 @@ func (h uapiHandlerFunc) UAPISet(d *UAPISetDecoder) error { return h.set(d) }
 // uapiCollect reads every operation of a request.
 func uapiCollect(d *UAPISetDecoder) ([]UAPISetOp, error) {
 	var ops []UAPISetOp
-	for {
-		op, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return ops, nil
-		}
+	for op, err := range d.Ops() {
 		if err != nil {
 			return ops, err
 		}
 		ops = append(ops, op)
 	}
+	return ops, nil
 }
 
 // uapiServeString runs ServeUAPI on the given input and returns what it
