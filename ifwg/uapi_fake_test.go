@@ -11,18 +11,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 )
 
-// uapiFakeSeq numbers the fake daemons of one test binary.
-var uapiFakeSeq atomic.Uint32
-
-// uapiUniqueName returns an interface name no other test process uses:
-// "wgbsdt", the process id and a sequence number, at most 15 characters.
-func uapiUniqueName() string {
-	return fmt.Sprintf("wgbsdt%05d%02d", os.Getpid()%100000, uapiFakeSeq.Add(1)%100)
-}
+// uapiUniqueName returns an interface name no other test process uses.
+func uapiUniqueName() string { return sockettest.IfName("wgbsdt") }
 
 // uapiFake is a UAPI daemon that records each request's bytes and answers
 // with whatever reply returns for it.

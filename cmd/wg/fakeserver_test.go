@@ -29,9 +29,6 @@ import (
 // socketDir is where wg(8) looks for userspace interfaces' sockets.
 const socketDir = "/var/run/wireguard"
 
-// fakeServerSeq numbers the fake servers of this test process.
-var fakeServerSeq atomic.Uint32
-
 // fakeServer is a scripted UAPI daemon: it serves one interface on
 // /var/run/wireguard/<name>.sock the way wireguard-go does.
 type fakeServer struct {
@@ -87,13 +84,8 @@ func startFakeServerIn(tb testing.TB, dir, name string, dev *ifwg.Device) *fakeS
 	return s
 }
 
-// uniqueIfName returns an interface name no other test process uses:
-// "wgbsdt", the process id and a counter in base 36 joined by "-" (at most
-// 15 bytes while the counter stays below 36^3).
-func uniqueIfName() string {
-	n := fakeServerSeq.Add(1)
-	return "wgbsdt" + strconv.FormatInt(int64(os.Getpid()), 36) + "-" + strconv.FormatUint(uint64(n), 36)
-}
+// uniqueIfName returns an interface name no other test process uses.
+func uniqueIfName() string { return sockettest.IfName("wgbsdt") }
 
 // Name returns the interface name.
 func (s *fakeServer) Name() string { return s.name }

@@ -8,6 +8,8 @@ package sockettest
 import (
 	"context"
 	"net"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,4 +45,16 @@ func Serve(tb testing.TB, ln net.Listener, handle func(c net.Conn)) *atomic.Int6
 		}
 	}()
 	return &accepts
+}
+
+// nameSeq numbers the names IfName returns in this process.
+var nameSeq atomic.Uint32
+
+// IfName returns an interface name that no other test process uses, for
+// a fake daemon's socket or a real interface: prefix, the process id and a
+// counter, both in base 36, the two joined by "-". With a prefix of up to
+// 6 bytes it is at most 15 bytes (IFNAMSIZ-1) while the counter stays
+// below 36^3.
+func IfName(prefix string) string {
+	return prefix + strconv.FormatInt(int64(os.Getpid()), 36) + "-" + strconv.FormatUint(uint64(nameSeq.Add(1)), 36)
 }

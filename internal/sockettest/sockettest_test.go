@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,5 +57,18 @@ func TestServe(t *testing.T) {
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
 		t.Error("the listener still accepts after the test")
+	}
+}
+
+// TestIfName checks that the names differ, carry the prefix and fit in an
+// interface name.
+func TestIfName(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		n := IfName("wgbsdt")
+		if seen[n] || !strings.HasPrefix(n, "wgbsdt") || len(n) > 15 {
+			t.Fatalf("IfName = %q (seen before: %v)", n, seen[n])
+		}
+		seen[n] = true
 	}
 }
