@@ -20,12 +20,15 @@
 # Variants: wgd (with its Linux offloads, the default) and wggo (the pinned
 # wireguard-go, internal/testenv/wireguard-go.pin, built here). Every
 # round runs every variant once, in turn, each with a fresh daemon; the
-# summary gives the medians over the rounds and the ratio wgd/wggo.
+# summary gives the medians over the rounds and the ratio wgd/wggo. A
+# third variant, base, runs the wgd binary named by WGD_BASE (say, one
+# built before a change), to compare a change before and after in the
+# same run.
 #
 # Usage (from the repository root, as root):
 #   sh bench/handshakes.sh [-r ROUNDS] [-n PEERS] [-c COUNT] [-w WINDOW] [-v "VARIANTS"]
 # Environment: GO (go), WIREGUARD_GO (the module@version to build; the pin
-#   by default), BUILDDIR (build). Results go to
+#   by default), BUILDDIR (build), WGD_BASE (the binary of variant base). Results go to
 #   $BUILDDIR/bench/handshakes.txt, one "variant round metric value" per
 #   line, and the summary to standard output.
 
@@ -47,7 +50,11 @@ while getopts r:n:c:w:v: opt; do
 	esac
 done
 for v in $VARIANTS; do
-	case $v in wgd | wggo) ;; *) echo "handshakes: unknown variant $v" >&2; exit 2 ;; esac
+	case $v in
+	wgd | wggo) ;;
+	base) [ -x "${WGD_BASE:-}" ] || { echo "handshakes: variant base needs WGD_BASE, a wgd binary" >&2; exit 2; } ;;
+	*) echo "handshakes: unknown variant $v" >&2; exit 2 ;;
+	esac
 done
 
 GO=${GO:-go}
@@ -126,6 +133,7 @@ start_daemon() {
 	case $1 in
 	wgd) ip netns exec "$NSD" "$OUT/wgd" -f "$IFD" >"$log" 2>&1 & ;;
 	wggo) ip netns exec "$NSD" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$IFD" >"$log" 2>&1 & ;;
+	base) ip netns exec "$NSD" "$WGD_BASE" -f "$IFD" >"$log" 2>&1 & ;;
 	esac
 }
 
@@ -177,11 +185,11 @@ awk -v variants="$VARIANTS" '
 	function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
 	END {
 		nv = split(variants, vs, " ")
-		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]; print " wgd/wggo |"
-		printf "|---|"; for (i = 1; i <= nv; i++) printf "---:|"; print "---:|"
+		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]; print " wgd/wggo | wgd/base |"
+		printf "|---|"; for (i = 1; i <= nv; i++) printf "---:|"; print "---:|---:|"
 		for (k = 1; k <= m; k++) {
 			printf "| %s |", order[k]
 			for (i = 1; i <= nv; i++) { med[vs[i]] = median(vs[i], order[k]); printf " %s |", med[vs[i]] }
-			printf " %s |\n", ratio(med["wgd"], med["wggo"])
+			printf " %s | %s |\n", ratio(med["wgd"], med["wggo"]), ratio(med["wgd"], med["base"])
 		}
 	}' "$RESULTS"

@@ -3,13 +3,13 @@
 package noise
 
 import (
+	"crypto/ecdh"
 	"crypto/hmac"
 	"fmt"
 	"hash"
 
 	"golang.org/x/crypto/blake2s"
 	"golang.org/x/crypto/chacha20poly1305"
-	"golang.org/x/crypto/curve25519"
 )
 
 // blake2sSize is the output length of HASH and HMAC: BLAKE2s-256.
@@ -80,11 +80,16 @@ func kdf(ck *[blake2sSize]byte, input []byte, outs ...*[blake2sSize]byte) {
 	setZero(t[:])
 }
 
-// dh returns the X25519 shared secret of private and public. It fails with
-// ErrLowOrderPoint when public is a low-order point (the secret is zero).
-func dh(private *PrivateKey, public *PublicKey) ([KeySize]byte, error) {
+// dh returns the X25519 shared secret of private and public, one scalar
+// multiplication. It fails with ErrLowOrderPoint when public is a
+// low-order point (the secret is zero).
+func dh(private *ecdh.PrivateKey, public *PublicKey) ([KeySize]byte, error) {
 	var ss [KeySize]byte
-	out, err := curve25519.X25519(private[:], public[:])
+	pub, err := ecdh.X25519().NewPublicKey(public[:])
+	if err != nil {
+		return ss, fmt.Errorf("x25519 public key: %w", err)
+	}
+	out, err := private.ECDH(pub)
 	if err != nil {
 		return ss, ErrLowOrderPoint
 	}

@@ -111,15 +111,19 @@ func TestDH(t *testing.T) {
 	a := mustIdentity(t)
 	b := mustIdentity(t)
 	bPub, aPub := b.PublicKey(), a.PublicKey()
-	ab, err := dh(&a.private, &bPub)
+	ab, err := dh(a.key, &bPub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ba, err := dh(&b.private, &aPub)
+	ba, err := dh(b.key, &aPub)
 	if err != nil || ab != ba {
 		t.Fatal("DH is not symmetric")
 	}
-	if _, err := dh(&a.private, &PublicKey{}); !errors.Is(err, ErrLowOrderPoint) {
+	// dh works on crypto/ecdh's form of the key; the secret is X25519's.
+	if want, _ := curve25519.X25519(a.private[:], bPub[:]); !bytes.Equal(ab[:], want) {
+		t.Fatal("dh differs from X25519")
+	}
+	if _, err := dh(a.key, &PublicKey{}); !errors.Is(err, ErrLowOrderPoint) {
 		t.Fatalf("zero point: %v", err)
 	}
 }
