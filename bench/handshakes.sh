@@ -173,23 +173,8 @@ done
 # Summary: medians over the rounds, and the ratio of the medians.
 echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$ROUNDS rounds, $PEERS peers, $COUNT initiations per flood, window $WINDOW"
-awk -v variants="$VARIANTS" '
-	{ n = ++cnt[$1, $3]; val[$1, $3, n] = $4; if (!($3 in seen)) { seen[$3] = 1; order[++m] = $3 } }
-	function median(v, k,   i, j, t, a, c) {
-		c = cnt[v, k]
-		for (i = 1; i <= c; i++) a[i] = val[v, k, i] + 0
-		for (i = 2; i <= c; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		if (c == 0) return ""
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-	}
-	function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
-	END {
-		nv = split(variants, vs, " ")
-		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]; print " wgd/wggo | wgd/base |"
-		printf "|---|"; for (i = 1; i <= nv; i++) printf "---:|"; print "---:|---:|"
-		for (k = 1; k <= m; k++) {
-			printf "| %s |", order[k]
-			for (i = 1; i <= nv; i++) { med[vs[i]] = median(vs[i], order[k]); printf " %s |", med[vs[i]] }
-			printf " %s | %s |\n", ratio(med["wgd"], med["wggo"]), ratio(med["wgd"], med["base"])
-		}
-	}' "$RESULTS"
+ratios=
+for v in wggo base; do
+	case " $VARIANTS " in *" wgd "*" $v "* | *" $v "*" wgd "*) ratios="$ratios wgd/$v" ;; esac
+done
+awk -v variants="$VARIANTS" -v ratios="$ratios" -f bench/summary.awk "$RESULTS"
