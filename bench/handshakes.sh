@@ -81,6 +81,7 @@ GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
 WG=$OUT/wg
 RESULTS=$OUT/handshakes.txt
 : >"$RESULTS"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Names unique to this run; wireguard-go's sockets in /var/run/wireguard
 # are shared by every namespace.
@@ -171,10 +172,14 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 # Summary: medians over the rounds, and the ratio of the medians.
-echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo "$ROUNDS rounds, $PEERS peers, $COUNT initiations per flood, window $WINDOW"
 ratios=
-for v in wggo base; do
-	case " $VARIANTS " in *" wgd "*" $v "* | *" $v "*" wgd "*) ratios="$ratios wgd/$v" ;; esac
-done
+case " $VARIANTS " in
+*" wgd "*)
+	for v in wggo base; do
+		case " $VARIANTS " in *" $v "*) ratios="$ratios wgd/$v" ;; esac
+	done
+	;;
+esac
 awk -v variants="$VARIANTS" -v ratios="$ratios" -f bench/summary.awk "$RESULTS"
