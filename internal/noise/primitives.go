@@ -42,22 +42,61 @@ func newHash() hash.Hash {
 	return h
 }
 
-// mixHash sets h to HASH(h || data).
+// mixHash sets h to HASH(h || data). The data of a handshake (at most a
+// block) is hashed from a buffer on the stack, without allocating.
 func mixHash(h *[blake2sSize]byte, data []byte) {
-	d := newHash()
-	d.Write(h[:])
-	d.Write(data)
-	d.Sum(h[:0])
+	var buf [blake2sSize + blake2s.BlockSize]byte
+	if len(data) > blake2s.BlockSize {
+		d := newHash()
+		d.Write(h[:])
+		d.Write(data)
+		d.Sum(h[:0])
+		return
+	}
+	copy(buf[:], h[:])
+	n := blake2sSize + copy(buf[blake2sSize:], data)
+	*h = blake2s.Sum256(buf[:n])
 }
 
-// hmacInto sets out to HMAC-BLAKE2s(key, parts...). out may alias key:
-// the key is copied into the HMAC state before out is written.
-func hmacInto(out *[blake2sSize]byte, key []byte, parts ...[]byte) {
-	m := hmac.New(newHash, key)
+// hmacInto sets out to HMAC-BLAKE2s(key, parts...), HASH((key ^ opad) ||
+// HASH((key ^ ipad) || parts)) with the key padded to a block. out may
+// alias key: the key is read before out is written. When the parts fit
+// in a block, as in every KDF of a handshake, both hashes run over a
+// buffer on the stack, without the allocations of crypto/hmac.
+func hmacInto(out *[blake2sSize]byte, key *[blake2sSize]byte, parts ...[]byte) {
+	const block = blake2s.BlockSize
+	size := 0
 	for _, p := range parts {
-		m.Write(p)
+		size += len(p)
 	}
-	m.Sum(out[:0])
+	if size > block {
+		m := hmac.New(newHash, key[:])
+		for _, p := range parts {
+			m.Write(p)
+		}
+		m.Sum(out[:0])
+		return
+	}
+	var buf [2 * block]byte
+	pad := func(b byte) {
+		for i := range block {
+			buf[i] = b
+		}
+		for i, k := range key {
+			buf[i] ^= k
+		}
+	}
+	pad(0x36)
+	n := block
+	for _, p := range parts {
+		n += copy(buf[n:], p)
+	}
+	inner := blake2s.Sum256(buf[:n])
+	pad(0x5c)
+	n = block + copy(buf[block:], inner[:])
+	*out = blake2s.Sum256(buf[:n])
+	setZero(buf[:])
+	setZero(inner[:])
 }
 
 // kdf derives len(outs) keys (one to three) from the chaining key ck and
@@ -69,10 +108,10 @@ func hmacInto(out *[blake2sSize]byte, key []byte, parts ...[]byte) {
 // written.
 func kdf(ck *[blake2sSize]byte, input []byte, outs ...*[blake2sSize]byte) {
 	var prk, t [blake2sSize]byte
-	hmacInto(&prk, ck[:], input)
+	hmacInto(&prk, ck, input)
 	var prev []byte
 	for i, out := range outs {
-		hmacInto(&t, prk[:], prev, []byte{byte(i + 1)})
+		hmacInto(&t, &prk, prev, []byte{byte(i + 1)})
 		*out = t
 		prev = t[:]
 	}

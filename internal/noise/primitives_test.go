@@ -4,6 +4,7 @@ package noise
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"testing"
@@ -147,5 +148,42 @@ func TestPublicKeyDerivation(t *testing.T) {
 	}
 	if id.private != k || id.PublicKey() != k.PublicKey() {
 		t.Fatal("identity does not clamp its private key")
+	}
+}
+
+// TestHMACMatchesCryptoHMAC holds hmacInto, which hashes parts that fit
+// in a block on the stack, to crypto/hmac over BLAKE2s for every length
+// up to past two blocks, split in two parts, and mixHash to HASH(h ||
+// data) likewise.
+func TestHMACMatchesCryptoHMAC(t *testing.T) {
+	var key [blake2sSize]byte
+	for i := range key {
+		key[i] = byte(7 * i)
+	}
+	data := make([]byte, 2*blake2s.BlockSize+3)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	for n := 0; n <= len(data); n++ {
+		msg := data[:n]
+		m := hmac.New(newHash, key[:])
+		m.Write(msg)
+		want := m.Sum(nil)
+		var got [blake2sSize]byte
+		hmacInto(&got, &key, msg[:n/2], msg[n/2:])
+		if !bytes.Equal(got[:], want) {
+			t.Fatalf("hmacInto of %d bytes differs from crypto/hmac", n)
+		}
+		alias := key
+		hmacInto(&alias, &alias, msg)
+		if alias != got {
+			t.Fatalf("hmacInto of %d bytes with out aliasing key differs", n)
+		}
+
+		h := key
+		mixHash(&h, msg)
+		if sum := blake2s.Sum256(append(key[:], msg...)); h != sum {
+			t.Fatalf("mixHash of %d bytes is not HASH(h || data)", n)
+		}
 	}
 }
