@@ -70,10 +70,15 @@ func hmacInto(out *[blake2sSize]byte, key *[blake2sSize]byte, parts ...[]byte) {
 		size += len(p)
 	}
 	if size > block {
-		m := hmac.New(newHash, key[:])
+		// The parts are joined into a copy: written to crypto/hmac
+		// themselves, they would escape, and every caller's parts
+		// with them.
+		msg := make([]byte, 0, size)
 		for _, p := range parts {
-			m.Write(p)
+			msg = append(msg, p...)
 		}
+		m := hmac.New(newHash, key[:])
+		m.Write(msg)
 		m.Sum(out[:0])
 		return
 	}
