@@ -103,7 +103,8 @@ stop_daemon() {
 		wait "$PID" 2>/dev/null || true
 	fi
 	PID=
-	rm -f "/var/run/wireguard/$IFD.sock"
+	# wgd leaves its lock file behind.
+	rm -f "/var/run/wireguard/$IFD.sock" "/var/run/wireguard/$IFD.lock"
 }
 
 cleanup() {

@@ -241,16 +241,12 @@ func run(c *net.UDPConn, attempts []attempt, window int, wait time.Duration, dea
 	replies := make(chan reply, window)
 	done := make(chan struct{})
 	defer close(done)
+	// The reader stops at its first error: the deadline set when run
+	// returns, or a receive error, which ends the flood.
 	go func() {
 		for {
 			b := make([]byte, 256)
 			n, err := c.Read(b)
-			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					continue
-				}
-			}
 			select {
 			case replies <- reply{b[:n], err}:
 			case <-done:
