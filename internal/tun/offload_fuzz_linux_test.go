@@ -77,9 +77,11 @@ func FuzzCoalesce(f *testing.F) {
 	})
 }
 
-// FuzzCut feeds segments with arbitrary virtio headers to the read path's
-// segmentation. The kernel is the only writer of these, but a malformed
-// one must still never make the reader panic or write past its buffers.
+// FuzzCut feeds segments with arbitrary virtio headers and checksum
+// fields to the read path's segmentation. The kernel is the only writer
+// of these, but a malformed one must still never make the reader panic
+// or write past its buffers, and every packet it cuts must carry right
+// checksums, by the reference sum.
 func FuzzCut(f *testing.F) {
 	seg := tcpSegment(false, 1, tcpFlagACK, 1, make([]byte, 3000))
 	hdr := make([]byte, vnetHdrLen)
@@ -113,6 +115,9 @@ func FuzzCut(f *testing.F) {
 			for i := range r.n {
 				if sizes[i] < 0 || 16+sizes[i] > len(bufs[i]) {
 					t.Fatalf("segment %d of %d bytes in a %d-byte buffer", i, sizes[i], len(bufs[i]))
+				}
+				if err := refPacketError(bufs[i][16:16+sizes[i]], int(h.csumStart)); err != nil {
+					t.Fatalf("segment %d: %v", i, err)
 				}
 			}
 		}

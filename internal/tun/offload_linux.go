@@ -137,13 +137,17 @@ type vnetReader struct {
 
 	// The TSO segment being cut: pend is the whole packet in scratch,
 	// pendHL its IP and TCP headers, pendOff where the next segment's
-	// payload starts and pendSeg its number.
-	pend    []byte
-	pendHL  int
-	pendL4  int
-	pendMSS int
-	pendOff int
-	pendSeg int
+	// payload starts and pendSeg its number. pendIPSum and pendTCPSum
+	// are the parts of the segments' checksums they all share
+	// (cutSums).
+	pend       []byte
+	pendHL     int
+	pendL4     int
+	pendMSS    int
+	pendOff    int
+	pendSeg    int
+	pendIPSum  uint64
+	pendTCPSum uint64
 
 	readState
 }
@@ -252,7 +256,34 @@ func (r *vnetReader) startCut(pkt []byte, h *vnetHdr) {
 		return
 	}
 	r.pend, r.pendHL, r.pendL4, r.pendMSS, r.pendOff, r.pendSeg = pkt, hl, l4, mss, hl, 0
+	r.pendIPSum, r.pendTCPSum = cutSums(pkt, l4, hl)
 	r.cut()
+}
+
+// cutSums returns the parts of the checksums that the packets cut from
+// the TSO segment pkt share, as unfolded sums: ip, that of its IPv4
+// header without the total length, identification and checksum (0 for
+// IPv6), and tcp, that of the TCP pseudo-header without the length and
+// of the TCP header without the sequence number, the word of data offset
+// and flags, and the checksum. A packet's checksums add what it changes.
+//
+// The checksum fields the kernel hands over are not used. With
+// NEEDS_CSUM, Linux leaves in the TCP checksum field the folded sum of
+// the pseudo-header for the whole segment's TCP length (tcp_v4_send_check
+// and tcp_v6_send_check), which its own segmentation (tcp_gso_segment)
+// adjusts by each segment's length; the pseudo-header sum taken here
+// costs as little and is right whatever the field holds.
+func cutSums(pkt []byte, l4, hl int) (ip, tcp uint64) {
+	var hdr [60]byte // the longest IPv4 or TCP header
+	if pkt[0]>>4 == 4 {
+		h := hdr[:copy(hdr[:], pkt[:l4])]
+		h[2], h[3], h[4], h[5], h[10], h[11] = 0, 0, 0, 0, 0, 0
+		ip = uint64(checksum(h, 0))
+	}
+	t := hdr[:copy(hdr[:], pkt[l4:hl])]
+	clear(t[4:8])
+	t[12], t[13], t[tcpCsumField], t[tcpCsumField+1] = 0, 0, 0, 0
+	return ip, pseudoSum(pkt, 0) + uint64(checksum(t, 0))
 }
 
 // cut cuts the pending TSO segment into the caller's buffers until either
@@ -271,24 +302,24 @@ func (r *vnetReader) cut() {
 		seg := dst[:size]
 		if seg[0]>>4 == 4 {
 			binary.BigEndian.PutUint16(seg[2:], uint16(size))
-			id := binary.BigEndian.Uint16(p[4:])
-			binary.BigEndian.PutUint16(seg[4:], id+uint16(r.pendSeg))
-			ipv4Checksum(seg, l4)
+			id := binary.BigEndian.Uint16(p[4:]) + uint16(r.pendSeg)
+			binary.BigEndian.PutUint16(seg[4:], id)
+			binary.BigEndian.PutUint16(seg[10:], ^fold(r.pendIPSum+uint64(size)+uint64(id)))
 		} else {
 			binary.BigEndian.PutUint16(seg[4:], uint16(size-ipv6HdrLen))
 		}
 		tcp := seg[l4:]
-		seq := binary.BigEndian.Uint32(p[l4+4:])
-		binary.BigEndian.PutUint32(tcp[4:], seq+uint32(r.pendOff-hl))
+		seq := binary.BigEndian.Uint32(p[l4+4:]) + uint32(r.pendOff-hl)
+		binary.BigEndian.PutUint32(tcp[4:], seq)
 		if end < len(p) {
 			tcp[13] &^= tcpFlagFIN | tcpFlagPSH
 		}
 		if r.pendSeg > 0 {
 			tcp[13] &^= tcpFlagCWR
 		}
-		tcp[tcpCsumField], tcp[tcpCsumField+1] = 0, 0
-		sum := checksum(tcp, pseudoSum(seg, len(tcp)))
-		binary.BigEndian.PutUint16(tcp[tcpCsumField:], ^sum)
+		sum := r.pendTCPSum + uint64(len(tcp)) + uint64(seq>>16) + uint64(seq&0xffff) +
+			uint64(binary.BigEndian.Uint16(tcp[12:]))
+		binary.BigEndian.PutUint16(tcp[tcpCsumField:], ^checksum(seg[hl:], sum))
 		r.sizes[r.n] = size
 		r.n++
 		r.pendOff = end

@@ -5,6 +5,7 @@ package tun
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -215,6 +216,129 @@ func TestCoalesceRefuses(t *testing.T) {
 	} {
 		if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
 			t.Errorf("%s: coalesce merged %d, want %d", c.name, n, c.want)
+		}
+	}
+}
+
+// cutSegment cuts the TSO segment pkt with virtio header h into 2 KiB
+// buffers, as many rounds as it takes, and returns the packets.
+func cutSegment(pkt []byte, h *vnetHdr) [][]byte {
+	const start = 16
+	r := newVnetReader(nil)
+	copy(r.scratch, pkt)
+	var out [][]byte
+	for round := 0; round == 0 || r.pend != nil; round++ {
+		bufs, sizes := make([][]byte, 7), make([]int, 7)
+		for i := range bufs {
+			bufs[i] = make([]byte, 2048)
+		}
+		r.bufs, r.sizes, r.start, r.n = bufs, sizes, start, 0
+		if round == 0 {
+			r.startCut(r.scratch[:len(pkt)], h)
+		} else {
+			r.cut()
+		}
+		for i := range r.n {
+			out = append(out, bufs[i][start:start+sizes[i]])
+		}
+	}
+	return out
+}
+
+// withIPv4Options returns the IPv4 packet p with four NOP options added
+// to its header (whose checksum it leaves stale).
+func withIPv4Options(p []byte) []byte {
+	q := append(append(append([]byte(nil), p[:ipv4HdrLen]...), 1, 1, 1, 1), p[ipv4HdrLen:]...)
+	q[0] = 0x46
+	binary.BigEndian.PutUint16(q[2:], uint16(len(q)))
+	return q
+}
+
+// TestCutChecksums cuts TSO segments whatever their checksum fields hold
+// (what Linux puts there, zero, all ones, noise) and checks every packet
+// with the reference sum alone: the packets' checksums are computed from
+// their own bytes, never taken from the kernel's fields. Odd segment
+// sizes, an odd last payload, IPv4 options and the flags that only the
+// first (CWR) or the last (FIN, PSH) packet keeps are covered.
+func TestCutChecksums(t *testing.T) {
+	payload := make([]byte, 9000)
+	for i := range payload {
+		payload[i] = byte(i*13 + i>>8)
+	}
+	for _, v6 := range []bool{false, true} {
+		for _, opts := range []bool{false, true} {
+			if v6 && opts {
+				continue
+			}
+			for _, mss := range []int{1368, 1367, 536} {
+				for _, n := range []int{9000, 8999, mss + 1} {
+					for _, field := range []string{"kernel", "zero", "ones", "noise"} {
+						const flags = tcpFlagACK | tcpFlagPSH | tcpFlagFIN | tcpFlagCWR
+						pkt := tcpSegment(v6, 0x7ffff000, flags, 0xfff0, payload[:n])
+						if opts {
+							pkt = withIPv4Options(pkt)
+						}
+						l4 := ipv6HdrLen
+						if !v6 {
+							l4 = int(pkt[0]&0xf) * 4
+						}
+						hl := l4 + int(pkt[l4+12]>>4)*4
+						csum := pkt[l4+tcpCsumField:]
+						switch field {
+						case "kernel": // the pseudo-header sum for the whole length
+							binary.BigEndian.PutUint16(csum, checksum(nil, pseudoSum(pkt, len(pkt)-l4)))
+						case "zero":
+							csum[0], csum[1] = 0, 0
+						case "ones":
+							csum[0], csum[1] = 0xff, 0xff
+							if !v6 {
+								pkt[10], pkt[11] = 0xff, 0xff
+							}
+						case "noise":
+							csum[0], csum[1] = 0x5a, 0xc3
+							if !v6 {
+								pkt[10], pkt[11] = 0x12, 0x34
+							}
+						}
+						h := vnetHdr{flags: vnetFlagNeedsCsum, gsoType: vnetGSOTCPv4, gsoSize: uint16(mss),
+							hdrLen: uint16(hl), csumStart: uint16(l4), csumOffset: tcpCsumField}
+						if v6 {
+							h.gsoType = vnetGSOTCPv6
+						}
+						name := fmt.Sprintf("v6=%v options=%v mss=%d len=%d field=%s", v6, opts, mss, n, field)
+						segs := cutSegment(pkt, &h)
+						if want := (n + mss - 1) / mss; len(segs) != want {
+							t.Fatalf("%s: %d packets, want %d", name, len(segs), want)
+						}
+						var joined []byte
+						for i, s := range segs {
+							if err := refPacketError(s, l4); err != nil {
+								t.Fatalf("%s: packet %d: %v", name, i, err)
+							}
+							if seq := binary.BigEndian.Uint32(s[l4+4:]); seq != 0x7ffff000+uint32(i*mss) {
+								t.Fatalf("%s: packet %d: seq %#x", name, i, seq)
+							}
+							want := byte(tcpFlagACK)
+							if i == 0 {
+								want |= tcpFlagCWR
+							}
+							if i == len(segs)-1 {
+								want |= tcpFlagPSH | tcpFlagFIN
+							}
+							if s[l4+13] != want {
+								t.Fatalf("%s: packet %d: flags %#x, want %#x", name, i, s[l4+13], want)
+							}
+							if !v6 && binary.BigEndian.Uint16(s[4:]) != 0xfff0+uint16(i) {
+								t.Fatalf("%s: packet %d: identification %#x", name, i, binary.BigEndian.Uint16(s[4:]))
+							}
+							joined = append(joined, s[hl:]...)
+						}
+						if !bytes.Equal(joined, payload[:n]) {
+							t.Fatalf("%s: payloads differ after cutting", name)
+						}
+					}
+				}
+			}
 		}
 	}
 }
