@@ -342,3 +342,82 @@ func TestCutChecksums(t *testing.T) {
 		}
 	}
 }
+
+// TestSameFlowFields changes each header byte of a packet that follows
+// another in one flow: only the fields a merged segment rewrites or
+// leaves to each packet (IP lengths, the IPv4 identification under DF
+// and checksum, the TCP sequence number, flags and checksum) may differ.
+func TestSameFlowFields(t *testing.T) {
+	pl := make([]byte, 100)
+	for _, v6 := range []bool{false, true} {
+		head := tcpSegment(v6, 1000, tcpFlagACK, 7, pl)
+		next := tcpSegment(v6, 1100, tcpFlagACK, 8, pl)
+		l4, hl, _ := tcpHeaders(head)
+		if !sameFlow(head, next, l4, hl, 1) {
+			t.Fatalf("v6=%v: the next packet of the flow is refused", v6)
+		}
+		free := map[int]bool{l4 + 4: true, l4 + 5: true, l4 + 6: true, l4 + 7: true, l4 + 13: true,
+			l4 + tcpCsumField: true, l4 + tcpCsumField + 1: true}
+		if v6 {
+			free[4], free[5] = true, true
+		} else {
+			for _, i := range []int{2, 3, 4, 5, 10, 11} {
+				free[i] = true
+			}
+		}
+		for i := range hl {
+			for _, bit := range []byte{0x01, 0x80} {
+				q := bytes.Clone(next)
+				q[i] ^= bit
+				if got := sameFlow(head, q, l4, hl, 1); got != free[i] {
+					t.Errorf("v6=%v: byte %d changed (^%#x): sameFlow = %v, want %v", v6, i, bit, got, free[i])
+				}
+			}
+		}
+	}
+}
+
+// TestCoalesceChecksEachPacket merges runs in which checksums are wrong:
+// a wrong head, and two wrong packets whose errors cancel in a sum over
+// the run. No wrong packet may end up in a merged segment.
+func TestCoalesceChecksEachPacket(t *testing.T) {
+	const start = 16
+	pl := make([]byte, 1000)
+	for i := range pl {
+		pl[i] = byte(i)
+	}
+	for _, v6 := range []bool{false, true} {
+		pkt := func(i int) []byte {
+			return append(make([]byte, start), tcpSegment(v6, uint32(1000*i), tcpFlagACK, uint16(i), pl)...)
+		}
+		l4, _, _ := tcpHeaders(pkt(0)[start:])
+		// bump adds d to a packet's checksum field (one's complement).
+		bump := func(b []byte, d int) []byte {
+			f := b[start+l4+tcpCsumField:]
+			c := uint32(binary.BigEndian.Uint16(f))
+			if d > 0 {
+				c += uint32(d)
+			} else {
+				c += 0xffff - uint32(-d)
+			}
+			binary.BigEndian.PutUint16(f, uint16(c+c>>16))
+			return b
+		}
+		var hdr [vnetHdrLen]byte
+		for _, c := range []struct {
+			name string
+			bufs [][]byte
+			want int
+		}{
+			{"all right", [][]byte{pkt(0), pkt(1), pkt(2), pkt(3)}, 4},
+			{"wrong head", [][]byte{bump(pkt(0), 1), pkt(1), pkt(2)}, 1},
+			{"errors that cancel", [][]byte{pkt(0), pkt(1), bump(pkt(2), 1), bump(pkt(3), -1), pkt(4)}, 2},
+			{"the second of them first", [][]byte{bump(pkt(2), 1), bump(pkt(3), -1), pkt(4)}, 1},
+			{"wrong last", [][]byte{pkt(0), pkt(1), bump(pkt(2), 3)}, 2},
+		} {
+			if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
+				t.Errorf("v6=%v, %s: coalesce merged %d, want %d", v6, c.name, n, c.want)
+			}
+		}
+	}
+}
