@@ -470,6 +470,25 @@ func tcpSumValid(pkt []byte, l4 int, pseudo uint64) bool {
 	return checksum(pkt[l4:], pseudo+uint64(len(pkt)-l4)) == 0xffff
 }
 
+// ipv4SharedSum returns the sum of the IPv4 header of pkt, without
+// options, less its total length, identification and checksum: the part
+// that the packets of one run share.
+func ipv4SharedSum(pkt []byte) uint64 {
+	var h [ipv4HdrLen]byte
+	copy(h[:], pkt)
+	h[2], h[3], h[4], h[5], h[10], h[11] = 0, 0, 0, 0, 0, 0
+	return uint64(checksum(h[:], 0))
+}
+
+// ipv4SumValid reports whether the header checksum of pkt, an IPv4 packet
+// without options, is right, given shared, its ipv4SharedSum. Linux
+// checks it for every packet it merges (inet_gro_receive), and the
+// merged segment gets a new one.
+func ipv4SumValid(pkt []byte, shared uint64) bool {
+	return fold(shared+uint64(binary.BigEndian.Uint16(pkt[2:]))+uint64(binary.BigEndian.Uint16(pkt[4:]))+
+		uint64(binary.BigEndian.Uint16(pkt[10:]))) == 0xffff
+}
+
 // sameFlow reports whether q can follow head in one segment as far as
 // their headers go: the same addresses, ports and IP fields, the same
 // acknowledgment, window and options. count is q's place in the run.
@@ -540,6 +559,7 @@ func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 	}
 	checked, push := false, false
 	pseudo := pseudoSum(head, 0) // the same for every packet of the run
+	var ipSum uint64
 	for count = 1; count < len(bufs); count++ {
 		if len(bufs[count]) <= start {
 			break
@@ -559,12 +579,15 @@ func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 			break
 		}
 		if !checked {
-			if !tcpSumValid(head, l4, pseudo) {
+			if l4 == ipv4HdrLen {
+				ipSum = ipv4SharedSum(head)
+			}
+			if !tcpSumValid(head, l4, pseudo) || l4 == ipv4HdrLen && !ipv4SumValid(head, ipSum) {
 				return 1, 0
 			}
 			checked = true
 		}
-		if !tcpSumValid(q, l4, pseudo) {
+		if !tcpSumValid(q, l4, pseudo) || l4 == ipv4HdrLen && !ipv4SumValid(q, ipSum) {
 			break
 		}
 		total += n

@@ -379,7 +379,8 @@ func TestSameFlowFields(t *testing.T) {
 
 // TestCoalesceChecksEachPacket merges runs in which checksums are wrong:
 // a wrong head, and two wrong packets whose errors cancel in a sum over
-// the run. No wrong packet may end up in a merged segment.
+// the run; for IPv4 also a wrong header checksum. No wrong packet may end
+// up in a merged segment.
 func TestCoalesceChecksEachPacket(t *testing.T) {
 	const start = 16
 	pl := make([]byte, 1000)
@@ -415,6 +416,17 @@ func TestCoalesceChecksEachPacket(t *testing.T) {
 			{"the second of them first", [][]byte{bump(pkt(2), 1), bump(pkt(3), -1), pkt(4)}, 1},
 			{"wrong last", [][]byte{pkt(0), pkt(1), bump(pkt(2), 3)}, 2},
 		} {
+			if !v6 {
+				// A wrong IPv4 header checksum, which Linux checks
+				// before merging too, ends a run in the same way.
+				badIP := func(b []byte) []byte { b[start+10]++; return b }
+				switch c.name {
+				case "wrong head":
+					c.bufs[0] = badIP(pkt(0))
+				case "wrong last":
+					c.bufs[2] = badIP(pkt(2))
+				}
+			}
 			if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
 				t.Errorf("v6=%v, %s: coalesce merged %d, want %d", v6, c.name, n, c.want)
 			}
