@@ -32,18 +32,9 @@ func checksum(b []byte, initial uint64) uint16 {
 		ac += carry
 		b = b[64:]
 	}
-	// Less than 64 bytes are left: one round each of 32, 16 and 8 bytes
-	// takes what the bits of the length say.
-	if len(b) >= 32 {
-		w := (*[32]byte)(b)
-		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[0:]), 0)
-		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[8:]), carry)
-		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[16:]), carry)
-		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[24:]), carry)
-		ac += carry
-		b = b[32:]
-	}
-	if len(b) >= 16 {
+	// Less than 64 bytes are left: up to three rounds of 16 bytes and
+	// one of 8.
+	for len(b) >= 16 {
 		w := (*[16]byte)(b)
 		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[0:]), 0)
 		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[8:]), carry)

@@ -26,6 +26,22 @@ func benchSegment(v6 bool) ([]byte, vnetHdr) {
 	return seg, h
 }
 
+// benchCut cuts the segment of n bytes in r's scratch into the 47
+// packets it holds, in r.bufs from offset 16 on.
+func benchCut(b *testing.B, r *vnetReader, n int, h *vnetHdr) {
+	if r.bufs == nil {
+		r.bufs, r.sizes = make([][]byte, 64), make([]int, 64)
+		for i := range r.bufs {
+			r.bufs[i] = make([]byte, 2048)
+		}
+	}
+	r.start, r.n = 16, 0
+	r.startCut(r.scratch[:n], h)
+	if r.n != 47 {
+		b.Fatalf("cut into %d packets, want 47", r.n)
+	}
+}
+
 // BenchmarkCut cuts a 47-packet TSO segment into MTU-sized packets, as a
 // read from the tun does, and reports the cost per packet.
 func BenchmarkCut(b *testing.B) {
@@ -34,17 +50,10 @@ func BenchmarkCut(b *testing.B) {
 			seg, h := benchSegment(v6)
 			r := newVnetReader(nil)
 			copy(r.scratch, seg)
-			bufs, sizes := make([][]byte, 64), make([]int, 64)
-			for i := range bufs {
-				bufs[i] = make([]byte, 2048)
-			}
+			benchCut(b, r, len(seg), &h) // allocates the buffers
 			b.SetBytes(int64(len(seg)))
 			for b.Loop() {
-				r.bufs, r.sizes, r.start, r.n = bufs, sizes, 16, 0
-				r.startCut(r.scratch[:len(seg)], &h)
-				if r.n != 47 {
-					b.Fatalf("cut into %d packets, want 47", r.n)
-				}
+				benchCut(b, r, len(seg), &h)
 			}
 		})
 	}
@@ -58,15 +67,10 @@ func BenchmarkCoalesce(b *testing.B) {
 			seg, h := benchSegment(v6)
 			r := newVnetReader(nil)
 			copy(r.scratch, seg)
-			bufs, sizes := make([][]byte, 64), make([]int, 64)
-			for i := range bufs {
-				bufs[i] = make([]byte, 2048)
-			}
-			r.bufs, r.sizes, r.start, r.n = bufs, sizes, 16, 0
-			r.startCut(r.scratch[:len(seg)], &h)
+			benchCut(b, r, len(seg), &h)
 			pkts := make([][]byte, r.n)
 			for i := range pkts {
-				pkts[i] = bufs[i][:16+sizes[i]]
+				pkts[i] = r.bufs[i][:16+r.sizes[i]]
 			}
 			head := bytes.Clone(pkts[0])
 			var hdr [vnetHdrLen]byte
