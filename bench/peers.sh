@@ -195,7 +195,7 @@ while [ $i -le "$PEERS" ]; do
 	printf '[Interface]\nPrivateKey = %s\nListenPort = %s\n[Peer]\nPublicKey = %s\nEndpoint = %s:%s\nAllowedIPs = %s/32\n' \
 		"$k" "$(lport $i)" "$PUBA" $UNDER_A $PORT_A $TUN_A >"$WORK/b$i.conf"
 	ip -n "$NSB" rule add from "$(addr $i)" lookup "$(table $i)"
-	echo "$i $(addr $i) $(sport $i)" >>"$WORK/clients.txt"
+	echo "$i $(addr $i) $(sport $i)" >>"$WORK/streams.txt"
 	printf 'link set %s mtu %s\naddr add %s/32 dev %s\nlink set %s up\nroute add %s/32 dev %s table %s\n' \
 		"$(ifb $i)" $MTU "$(addr $i)" "$(ifb $i)" "$(ifb $i)" $TUN_A "$(ifb $i)" "$(table $i)" >>"$WORK/b-ip.txt"
 	i=$((i + 1))
@@ -278,7 +278,7 @@ run_mode() {
 		while read -r i a p; do
 			timeout $(($1 + 30)) iperf3 -c "$2" -p "$p" -B "$a" -f m -t "$1" \
 				--connect-timeout 10000 $3 >"$4/c$i.txt" 2>&1 &
-		done <"$4/clients.txt"
+		done <"$4/streams.txt"
 		wait' sh "$DURATION" $TUN_A "$flag" "$WORK" &
 	CLIENTS=$!
 	waitall $CLIENTS
@@ -291,7 +291,9 @@ run_mode() {
 	# Each stream's receiver rate; a failed stream counts as 0.
 	i=1
 	while [ $i -le "$PEERS" ]; do
-		rate=$(awk '/receiver/ { for (j = 1; j < NF; j++) if ($(j + 1) == "Mbits/sec") r = $j } END { print r + 0 }' "$WORK/c$i.txt")
+		rate=0
+		[ ! -f "$WORK/c$i.txt" ] ||
+			rate=$(awk '/receiver/ { for (j = 1; j < NF; j++) if ($(j + 1) == "Mbits/sec") r = $j } END { print r + 0 }' "$WORK/c$i.txt")
 		echo "$rate"
 		i=$((i + 1))
 	done >"$WORK/rates.txt"
@@ -299,7 +301,7 @@ run_mode() {
 	i=1
 	while [ $i -le "$PEERS" ]; do
 		if [ "$(sed -n "${i}p" "$WORK/rates.txt")" = 0 ]; then
-			echo "$1 $2 $3 peer $i: $(grep -m 1 -i 'error\|refused\|timed out' "$WORK/c$i.txt" || tail -n 1 "$WORK/c$i.txt")"
+			echo "$1 $2 $3 peer $i: $(grep -m 1 -i 'error\|refused\|timed out' "$WORK/c$i.txt" || tail -n 1 "$WORK/c$i.txt" || true)"
 		fi
 		i=$((i + 1))
 	done | tee -a "$OUT/peers-errors.txt" >&2
@@ -348,7 +350,7 @@ run_variant() {
 	done
 	# shellcheck disable=SC2086 # a list of pids
 	waitall $pings
-	record "$v" "$rd" peers_answering_ping "$(cat "$WORK"/p*.txt | grep -c ' 1 received')"
+	record "$v" "$rd" peers_answering_ping "$(cat "$WORK"/p[0-9]*.txt | grep -c ' 1 received')"
 	record "$v" "$rd" rss_after_handshakes_mib "$(mib VmRSS "$PIDA")"
 	say "$v round $rd: pinged"
 	for m in $MODES; do
@@ -356,7 +358,7 @@ run_variant() {
 	done
 	record "$v" "$rd" rss_after_load_mib "$(mib VmRSS "$PIDA")"
 	stop_daemons
-	rm -f "$WORK"/p*.txt "$WORK"/c*.txt
+	rm -f "$WORK"/p[0-9]*.txt "$WORK"/c[0-9]*.txt
 	say "$v round $rd done"
 }
 
