@@ -32,8 +32,9 @@
 # received summed over the streams, how many streams carried data, the
 # slowest and the median stream, the CPU seconds the daemon under test
 # spent per Gbit (and the daemons in B, all together), and the daemon
-# under test's peak RSS (VmHWM) so far; and its RSS once every peer has
-# made its handshake, before any load.
+# under test's peak RSS (VmHWM) so far; its RSS once every peer has made
+# its handshake, before any load, and after the load; and the RSS of the
+# daemons in B together, after the load (they take about 10 MiB each).
 #
 # Usage (from the repository root, as root):
 #   sh bench/peers.sh [-n PEERS] [-r ROUNDS] [-d SECONDS] [-m "MODES"]
@@ -357,6 +358,8 @@ run_variant() {
 		run_mode "$v" "$rd" "$m"
 	done
 	record "$v" "$rd" rss_after_load_mib "$(mib VmRSS "$PIDA")"
+	# shellcheck disable=SC2086 # a list of pids
+	record "$v" "$rd" peers_rss_after_load_mib "$(for p in $PIDSB; do mib VmRSS "$p"; done | awk '{ s += $1 } END { print s }')"
 	stop_daemons
 	rm -f "$WORK"/p[0-9]*.txt "$WORK"/c[0-9]*.txt
 	say "$v round $rd done"
