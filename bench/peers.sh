@@ -30,11 +30,12 @@
 # under test and fresh daemons in B; the summary gives the median over the
 # rounds and the ratio wgd/wggo. Per variant, round and mode: the Mbit/s
 # received summed over the streams, how many streams carried data, the
-# slowest and the median stream, the CPU seconds the daemon under test
-# spent per Gbit (and the daemons in B, all together), and the daemon
-# under test's peak RSS (VmHWM) so far; its RSS once every peer has made
-# its handshake, before any load, and after the load; and the RSS of the
-# daemons in B together, after the load (they take about 10 MiB each).
+# slowest, median and fastest stream, the CPU seconds per Gbit carried of
+# the daemon under test (and of the daemons in B, all together), its peak
+# RSS (VmHWM) so far and the size of its UDP sends (see veth_tx). Per
+# variant and round: its RSS once every peer has made its handshake,
+# before any load, and after the load, and the RSS of the daemons in B
+# together after the load (they take about 10 MiB each).
 #
 # Usage (from the repository root, as root):
 #   sh bench/peers.sh [-n PEERS] [-r ROUNDS] [-d SECONDS] [-m "MODES"]
@@ -146,15 +147,16 @@ stop_daemons() {
 	# shellcheck disable=SC2086 # lists of pids
 	killwait $CLIENTS $PIDA $PIDSB
 	CLIENTS='' PIDA='' PIDSB=''
-	rm -f "/var/run/wireguard/$IFA.sock"
-	i=1
-	while [ $i -le "$PEERS" ]; do
-		rm -f "/var/run/wireguard/$(ifb $i).sock"
-		i=$((i + 1))
+	# The daemons are gone: their sockets and wgd's lock files go too.
+	for f in $IFA $(i=1; while [ $i -le "$PEERS" ]; do ifb $i; i=$((i + 1)); done); do
+		rm -f "/var/run/wireguard/$f.sock" "/var/run/wireguard/$f.lock"
 	done
 }
 
 cleanup() {
+	# Finish the clean-up whatever comes: a second interrupt, or a reader
+	# of the output that is gone (a pipe interrupted along with this).
+	trap '' INT TERM HUP PIPE
 	stop_daemons
 	# shellcheck disable=SC2086 # a list of pids
 	killwait $SERVERS
@@ -255,6 +257,14 @@ mib() { awk -v f="$1:" '$1 == f { printf "%.1f\n", $2 / 1024 }' "/proc/$2/status
 # into it (received through the tunnel), tx what it read (sent).
 tunbytes() { ip netns exec "$NSA" cat "/sys/class/net/$IFA/statistics/$1_bytes"; }
 
+# veth_tx: the bytes and packets the daemon under test has sent on the
+# veth. A run of datagrams sent in one UDP_SEGMENT message crosses the
+# veth as one packet, so bytes per packet is the size of its sends.
+veth_tx() {
+	ip netns exec "$NSA" cat "/sys/class/net/$VA/statistics/tx_bytes" "/sys/class/net/$VA/statistics/tx_packets" |
+		tr '\n' ' '
+}
+
 record() { echo "$1 $2 $3 $4" >>"$RESULTS"; }
 
 # median: the median of the numbers on standard input, one a line.
@@ -268,6 +278,7 @@ run_mode() {
 	dir=rx
 	if [ "$3" = tx ]; then flag=-R dir=tx; fi
 	ba=$(tunbytes $dir)
+	ua=$(veth_tx)
 	ca=$(cpu "$PIDA")
 	# shellcheck disable=SC2086 # a list of pids
 	cb=$(cpu $PIDSB)
@@ -289,6 +300,7 @@ run_mode() {
 	# shellcheck disable=SC2086 # a list of pids
 	cb1=$(cpu $PIDSB)
 	ba1=$(tunbytes $dir)
+	ua1=$(veth_tx)
 	# Each stream's receiver rate; a failed stream counts as 0.
 	i=1
 	while [ $i -le "$PEERS" ]; do
@@ -316,6 +328,7 @@ run_mode() {
 		echo "$1 $2 $f $ba $ba1" |
 			awk '$7 > $6 { printf "%s %s %s %.3f\n", $1, $2, $3, ($5 - $4) / (($7 - $6) * 8 / 1e9) }' >>"$RESULTS"
 	done
+	record "$1" "$2" "$3_udp_bytes_per_send" "$(echo "$ua $ua1" | awk '$4 > $2 { printf "%.0f", ($3 - $1) / ($4 - $2) }')"
 	record "$1" "$2" "$3_rss_peak_mib" "$(mib VmHWM "$PIDA")"
 }
 
