@@ -82,6 +82,7 @@ case $PEERS in '' | *[!0-9]*) usage ;; esac
 case $ROUNDS in '' | *[!0-9]*) usage ;; esac
 case $DURATION in '' | *[!0-9]*) usage ;; esac
 if [ "$PEERS" -lt 1 ] || [ "$PEERS" -gt 1000 ]; then die "peers: 1 to 1000"; fi
+if [ "$ROUNDS" -lt 1 ]; then die "rounds: at least 1"; fi
 if [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ]; then die "duration: 1 to 600 s"; fi
 for m in $MODES; do
 	case $m in rx | tx) ;; *) die "unknown mode $m" ;; esac
@@ -98,7 +99,7 @@ done
 
 mkdir -p "$BUILDDIR/bench"
 OUT=$(cd "$BUILDDIR/bench" && pwd)
-say "building wgd, wg and $WIREGUARD_GO" >&2
+say "building wgd, wg and $WIREGUARD_GO"
 "$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
 "$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
 GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
