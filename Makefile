@@ -25,8 +25,8 @@ LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
 .PHONY: all build binaries completions test test-deps lint-deps lint fmt vet staticcheck \
-	lint-sh lint-man cross demo bench bench-handshakes install install-bin install-completions \
-	install-rc install-man uninstall clean
+	lint-sh lint-man cross demo bench bench-handshakes bench-peers install install-bin \
+	install-completions install-rc install-man uninstall clean
 
 all: binaries completions
 
@@ -100,6 +100,12 @@ bench:
 # peers; see bench/handshakes.sh and docs/performance.md.
 bench-handshakes:
 	GO="${GO}" BUILDDIR="${BUILDDIR}" sh bench/handshakes.sh
+
+# bench-peers (Linux, root): throughput with 100 peers, each carrying its
+# own TCP stream, through wgd and through the pinned wireguard-go; see
+# bench/peers.sh and docs/performance.md.
+bench-peers:
+	GO="${GO}" BUILDDIR="${BUILDDIR}" sh bench/peers.sh
 
 cross:
 	for a in ${CROSS_ARCHS}; do \
