@@ -313,3 +313,40 @@ func checkApplied(t *testing.T, cfg *ifwg.Config, d *ifwg.Device) {
 		t.Errorf("%d peers, want %d", len(d.Peers), live)
 	}
 }
+
+// TestLargeSetReleasesMemory checks that a privileged SET of largeSet
+// bytes or more, and only such a SET, has the server return freed memory
+// to the system once it is answered. The padding is a key ApplySet does
+// not know, which it ignores, as wgc_set does.
+func TestLargeSetReleasesMemory(t *testing.T) {
+	e := newFakeEngine()
+	s := newTestServer(t, e)
+	var released int
+	s.releaseMemory = func() { released++ }
+	n := newNVClient(t, s, true)
+	small := nv(t, ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(1))))
+	if en := n.set(small); en != 0 {
+		t.Fatalf("small SET: %v", en)
+	}
+	if released != 0 {
+		t.Fatalf("memory released after a SET of %d bytes", len(mustPack(t, small)))
+	}
+	large := nv(t, "padding", make([]byte, largeSet), ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(2))))
+	if en := n.set(large); en != 0 {
+		t.Fatalf("large SET: %v", en)
+	}
+	if released != 1 {
+		t.Fatalf("memory released %d times after a SET of %d bytes, want once", released, len(mustPack(t, large)))
+	}
+	if len(e.peers) != 2 {
+		t.Fatalf("%d peers after both SETs, want 2", len(e.peers))
+	}
+	n.get()
+	u := newNVClient(t, s, false)
+	if en := u.set(large); en != syscall.EPERM {
+		t.Fatalf("unprivileged large SET: %v, want EPERM", en)
+	}
+	if released != 1 {
+		t.Fatalf("memory released after a refused SET (%d times)", released)
+	}
+}
