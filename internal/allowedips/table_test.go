@@ -415,17 +415,25 @@ func TestHoldHidesWritesFromLookup(t *testing.T) {
 	tb.Hold()
 	mustInsert(t, &tb, "fd00::/8", "c")
 	tb.Release()
-	wantLookup(t, &tb, "10.1.2.3", "a")
-	wantLookup(t, &tb, "fd00::1", "")
 	wantEntries(t, &tb, "a")
 	wantEntries(t, &tb, "b", "10.1.0.0/16")
 	if tb.Len() != 2 {
 		t.Errorf("Len() = %d while held, want 2", tb.Len())
 	}
+	// Lookups while held, then after the last Release: an address, and
+	// the owner it has in each.
+	lookups := [][3]string{
+		{"10.1.2.3", "a", "b"},
+		{"10.2.0.1", "a", ""},
+		{"fd00::1", "", "c"},
+	}
+	for _, l := range lookups {
+		wantLookup(t, &tb, l[0], l[1])
+	}
 	tb.Release()
-	wantLookup(t, &tb, "10.1.2.3", "b")
-	wantLookup(t, &tb, "10.2.0.1", "")
-	wantLookup(t, &tb, "fd00::1", "c")
+	for _, l := range lookups {
+		wantLookup(t, &tb, l[0], l[2])
+	}
 	mustInsert(t, &tb, "10.2.0.0/16", "a")
 	wantLookup(t, &tb, "10.2.0.1", "a")
 }
