@@ -3,9 +3,16 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wgbsd/wgbsd/ifwg"
 )
@@ -24,11 +31,13 @@ func BenchmarkShowDump100k(b *testing.B) { benchmarkShowDump(b, 100000) }
 // benchmarkShowDump configures one wgd with peers peers, each with a
 // preshared key, an IPv4 endpoint and two allowed IPs, and times reading
 // them: in process through ifwg (read-*, without printing) and by each wg
-// as a process.
+// as a process. Besides ns/op, each reports cpu-ms/op: the CPU time of
+// the daemon and the reader together, which other jobs on the machine
+// disturb far less than wall time.
 func benchmarkShowDump(b *testing.B, peers int) {
 	tl := requireTools(b)
 	s := newTopology(b, tl).a
-	startTestDaemon(b, tl, s, nil, tl.wgd, "-f", s.iface)
+	daemonPID := startTestDaemon(b, tl, s, nil, tl.wgd, "-f", s.iface).cmd.Process.Pid
 	name := s.iface
 	priv, err := ifwg.GeneratePrivateKey()
 	if err != nil {
@@ -58,11 +67,13 @@ func benchmarkShowDump(b *testing.B, peers int) {
 		b    ifwg.Backend
 	}{{"read-nvlist", &ifwg.SocketBackend{}}, {"read-uapi", &ifwg.UAPIBackend{}}} {
 		b.Run(in.name, func(b *testing.B) {
+			start := selfCPU() + procCPU(b, daemonPID)
 			for b.Loop() {
 				if d, err := in.b.Device(name); err != nil || len(d.Peers) != peers {
 					b.Fatalf("%s: %v", in.name, err)
 				}
 			}
+			reportCPU(b, selfCPU()+procCPU(b, daemonPID)-start)
 		})
 	}
 	for _, impl := range []struct{ name, bin string }{
@@ -71,17 +82,61 @@ func benchmarkShowDump(b *testing.B, peers int) {
 	} {
 		b.Run(impl.name, func(b *testing.B) {
 			var size int
+			cpu := -procCPU(b, daemonPID)
 			for b.Loop() {
-				out, err := exec.Command(impl.bin, "show", name, "dump").Output()
+				c := exec.Command(impl.bin, "show", name, "dump")
+				out, err := c.Output()
 				if err != nil {
 					b.Fatalf("%s show dump: %v", impl.name, err)
 				}
 				size = len(out)
+				cpu += c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 			}
+			reportCPU(b, cpu+procCPU(b, daemonPID))
 			if size < peers*100 {
 				b.Fatalf("dump of %d bytes for %d peers", size, peers)
 			}
 			b.ReportMetric(float64(size), "dump-bytes")
 		})
 	}
+}
+
+// reportCPU reports cpu, spent over the benchmark's iterations, as
+// cpu-ms/op.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// selfCPU returns the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU returns the CPU time (utime and stime, fields 14 and 15 of
+// /proc/<pid>/stat, in clock ticks of 1/100 s) the process pid has used.
+func procCPU(b *testing.B, pid int) time.Duration {
+	b.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command name, field 2, is in parentheses and may hold
+	// spaces: count fields from the last ")".
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		b.Fatalf("/proc/%d/stat: %d fields after the name", pid, len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			b.Fatalf("/proc/%d/stat: %v", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
