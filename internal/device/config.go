@@ -25,8 +25,8 @@ func (d *Device) Configure(fn func(tx *ConfigTx) error) error {
 		return fmt.Errorf("configure: %w", ErrClosed)
 	}
 	tx := &ConfigTx{d: d}
-	// The allowed IPs changed by fn are routed by together when fn
-	// returns, which keeps loading n peers O(n) (see
+	// Packets are routed by the allowed IPs fn changes only once it
+	// returns, all together, which keeps loading n peers O(n) (see
 	// allowedips.Table.Hold).
 	err := func() error {
 		d.allowedIPs.Hold()
