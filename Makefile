@@ -25,8 +25,8 @@ LDFLAGS=	-s -w -X github.com/wgbsd/wgbsd/internal/version.Version=${VERSION}
 CROSS_ARCHS=	amd64 arm64 386 arm
 
 .PHONY: all build binaries completions test test-deps lint-deps lint fmt vet staticcheck \
-	lint-sh lint-man cross demo bench bench-scale install install-bin install-completions \
-	install-rc install-man uninstall clean
+	lint-sh lint-man cross demo bench bench-handshakes bench-scale install install-bin \
+	install-completions install-rc install-man uninstall clean
 
 all: binaries completions
 
@@ -100,6 +100,12 @@ bench:
 # see bench/scale.sh and docs/performance.md.
 bench-scale:
 	GO="${GO}" BUILDDIR="${BUILDDIR}" sh bench/scale.sh
+
+# bench-handshakes (Linux, root): handshakes per CPU second of wgd and of
+# the pinned wireguard-go under a flood of valid initiations from 1,024
+# peers; see bench/handshakes.sh and docs/performance.md.
+bench-handshakes:
+	GO="${GO}" BUILDDIR="${BUILDDIR}" sh bench/handshakes.sh
 
 cross:
 	for a in ${CROSS_ARCHS}; do \

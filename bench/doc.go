@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 
-// Package bench holds the checks of bench.sh, the benchmark that `make
-// bench` runs (Linux, root): wgd against the pinned wireguard-go, and wgd
-// with its offloads off against Debian's wireguard-go, in two network
-// namespaces. The tests only check that the script is valid POSIX sh and
-// shellcheck-clean; the benchmark itself is never run by `make test`, and
+// Package bench holds the checks of the benchmarks (Linux, root) that
+// `make bench` and `make bench-handshakes` run: bench.sh, wgd against the
+// pinned wireguard-go, and wgd with its offloads off against Debian's
+// wireguard-go, in two network namespaces; handshakes.sh, the handshakes
+// per CPU second of wgd and wireguard-go under a flood of valid
+// initiations from hsflood. The tests check that the scripts are valid
+// POSIX sh and shellcheck-clean and that summary.awk prints its golden
+// table; the benchmarks themselves are never run by `make test`, and
 // nothing here asserts a speed.
 package bench

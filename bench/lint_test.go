@@ -9,14 +9,19 @@ import (
 	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
-// TestShellSyntax parses bench.sh with /bin/sh, when there is one, and
-// with dash, which the script must run under: without dash the test is
-// skipped, or fails under CI, instead of passing having checked nothing.
+// scripts are the shell scripts of this directory.
+var scripts = []string{"bench.sh", "handshakes.sh"}
+
+// TestShellSyntax parses the scripts with /bin/sh, when there is one, and
+// with dash, which they must run under: without dash the test is skipped,
+// or fails under CI, instead of passing having checked nothing.
 func TestShellSyntax(t *testing.T) {
 	check := func(sh string) {
 		t.Helper()
-		if out, err := exec.Command(sh, "-n", "bench.sh").CombinedOutput(); err != nil {
-			t.Errorf("%s -n bench.sh: %v\n%s", sh, err, out)
+		for _, s := range scripts {
+			if out, err := exec.Command(sh, "-n", s).CombinedOutput(); err != nil {
+				t.Errorf("%s -n %s: %v\n%s", sh, s, err, out)
+			}
 		}
 	}
 	if sh, err := exec.LookPath("/bin/sh"); err == nil {
@@ -27,7 +32,9 @@ func TestShellSyntax(t *testing.T) {
 
 func TestShellcheck(t *testing.T) {
 	shellcheck := testenv.RequireTool(t, "", "shellcheck")
-	if out, err := exec.Command(shellcheck, "-s", "sh", "bench.sh").CombinedOutput(); err != nil {
-		t.Errorf("shellcheck bench.sh: %v\n%s", err, out)
+	for _, s := range scripts {
+		if out, err := exec.Command(shellcheck, "-s", "sh", s).CombinedOutput(); err != nil {
+			t.Errorf("shellcheck %s: %v\n%s", s, err, out)
+		}
 	}
 }

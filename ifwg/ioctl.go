@@ -145,5 +145,6 @@ func kernelGetBytes(call getCall) ([]byte, error) {
 		}
 		return buf[:n], nil
 	}
-	return nil, fmt.Errorf("configuration kept growing during %d reads: %w", maxGetAttempts, syscall.ENOSPC)
+	return nil, fmt.Errorf("configuration kept growing during %d reads: %w",
+		maxGetAttempts, &Errno{Op: "get", Errno: syscall.ENOSPC})
 }

@@ -175,8 +175,12 @@ func (k *kernelBackend) setList(name [ifNameSize]byte, l *nvlist.List) error {
 	return nil
 }
 
-// kernelErr wraps an ioctl failure as an *Errno.
+// kernelErr wraps an ioctl failure as an *Errno. An error that already
+// holds one keeps its text, which says more than the errno.
 func kernelErr(op string, err error) error {
+	if _, ok := errors.AsType[*Errno](err); ok {
+		return err
+	}
 	if en := errnoOf(err); en != 0 {
 		return &Errno{Op: op, Errno: en}
 	}

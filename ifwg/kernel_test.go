@@ -451,3 +451,36 @@ func TestKernelAllowedIPRemovalWholeRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelDeviceGivesUp checks that a device whose configuration outgrows
+// every buffer fails as a get ENOSPC that still says why the last ENOSPC
+// was final, as the group listing does.
+func TestKernelDeviceGivesUp(t *testing.T) {
+	ops := &growingDevice{fakeKernel: fakeKernel{name: "wg0"}}
+	_, err := (&kernelBackend{ops: ops}).Device("wg0")
+	var en *Errno
+	if !errors.Is(err, syscall.ENOSPC) || !errors.As(err, &en) || en.Op != "get" {
+		t.Fatalf("Device() = %v, want a get ENOSPC", err)
+	}
+	if want := fmt.Sprintf("kept growing during %d reads", maxGetAttempts); !strings.Contains(err.Error(), want) {
+		t.Errorf("Device() = %q, want it to say %q", err, want)
+	}
+	if ops.calls != 2*maxGetAttempts {
+		t.Fatalf("%d ioctls, want %d", ops.calls, 2*maxGetAttempts)
+	}
+}
+
+// growingDevice is a kernelOps whose configuration has always grown past
+// the buffer by the time it is read.
+type growingDevice struct {
+	fakeKernel
+	calls int
+}
+
+func (g *growingDevice) wgIoctl(get bool, name [ifNameSize]byte, buf []byte) (int, error) {
+	g.calls++
+	if buf == nil {
+		return 100 * g.calls, nil
+	}
+	return 0, syscall.ENOSPC
+}

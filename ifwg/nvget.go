@@ -37,16 +37,9 @@ func EncodeGet(d *Device, privileged bool) (*nvlist.List, error) {
 			l.AddBinary(NVPrivateKey, keyBytes(*d.PrivateKey))
 		}
 	}
-	if len(d.Peers) > 0 {
-		peers := make([]*nvlist.List, len(d.Peers))
-		for i := range d.Peers {
-			p, err := encodeGetPeer(&d.Peers[i], privileged)
-			if err != nil {
-				return nil, fmt.Errorf("peer %d: %w", i, err)
-			}
-			peers[i] = p
-		}
-		l.AddNVListArray(NVPeers, peers)
+	err := addPeers(l, d.Peers, func(p *Peer) (*nvlist.List, error) { return encodeGetPeer(p, privileged) })
+	if err != nil {
+		return nil, err
 	}
 	if err := l.Err(); err != nil {
 		return nil, fmt.Errorf("failed to build get reply: %w", err)
@@ -82,20 +75,24 @@ func encodeGetPeer(p *Peer, privileged bool) (*nvlist.List, error) {
 		aips := make([]*nvlist.List, len(p.AllowedIPs))
 		for i, pfx := range p.AllowedIPs {
 			al := nvlist.New()
-			addr := pfx.Addr()
-			if addr.Is4() {
-				b := addr.As4()
-				al.AddBinary(NVIPv4, b[:])
-			} else {
-				b := addr.As16()
-				al.AddBinary(NVIPv6, b[:])
-			}
+			al.AddBinary(addrKey(pfx.Addr(), new([16]byte)))
 			al.AddNumber(NVCIDR, uint64(pfx.Bits()))
 			aips[i] = al
 		}
 		l.AddNVListArray(NVAllowedIPs, aips)
 	}
 	return l, nil
+}
+
+// addrKey returns the allowed-IP key of a's family (ipv4 or ipv6) and a's
+// 4 or 16 bytes, held in buf.
+func addrKey(a netip.Addr, buf *[16]byte) (key string, b []byte) {
+	if a.Is4() {
+		b4 := a.As4()
+		return NVIPv4, append(buf[:0], b4[:]...)
+	}
+	*buf = a.As16()
+	return NVIPv6, buf[:]
 }
 
 // DecodeGet reads a SIOCGWG reply as wg(8) reads it: every key is looked

@@ -176,13 +176,8 @@ func (g *getWriter) peer(p *Peer) {
 	g.pair(nvlist.TypeNVListArray, NVAllowedIPs, 0, len(p.AllowedIPs))
 	for _, pfx := range p.AllowedIPs {
 		g.header()
-		if a := pfx.Addr(); a.Is4() {
-			b := a.As4()
-			g.binary(NVIPv4, b[:])
-		} else {
-			b := a.As16()
-			g.binary(NVIPv6, b[:])
-		}
+		var buf [16]byte
+		g.binary(addrKey(pfx.Addr(), &buf))
 		g.number(NVCIDR, uint64(pfx.Bits()))
 		g.arrayNext()
 	}

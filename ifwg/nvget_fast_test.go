@@ -11,14 +11,7 @@ import (
 // write for d, after a prefix it must leave alone.
 func appendGetMatches(t *testing.T, d *Device, privileged bool) {
 	t.Helper()
-	l, err := EncodeGet(d, privileged)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := l.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := packed(t)(EncodeGet(d, privileged))
 	got, err := AppendGet([]byte("prefix"), d, privileged)
 	if err != nil {
 		t.Fatal(err)

@@ -37,16 +37,8 @@ func EncodeSet(c *Config) (*nvlist.List, error) {
 	if c.ReplacePeers {
 		l.AddBool(NVReplacePeers, true)
 	}
-	if len(c.Peers) > 0 {
-		peers := make([]*nvlist.List, len(c.Peers))
-		for i := range c.Peers {
-			p, err := encodeSetPeer(&c.Peers[i])
-			if err != nil {
-				return nil, fmt.Errorf("peer %d: %w", i, err)
-			}
-			peers[i] = p
-		}
-		l.AddNVListArray(NVPeers, peers)
+	if err := addPeers(l, c.Peers, encodeSetPeer); err != nil {
+		return nil, err
 	}
 	if err := l.Err(); err != nil {
 		return nil, fmt.Errorf("failed to build set request: %w", err)
@@ -102,15 +94,27 @@ func encodeSetAllowedIP(a AllowedIP) (*nvlist.List, error) {
 		l.AddNumber(NVFlags, AllowedIPRemoveMe)
 	}
 	l.AddNumber(NVCIDR, uint64(a.Prefix.Bits()))
-	addr := a.Prefix.Addr()
-	if addr.Is4() {
-		b := addr.As4()
-		l.AddBinary(NVIPv4, b[:])
-	} else {
-		b := addr.As16()
-		l.AddBinary(NVIPv6, b[:])
-	}
+	l.AddBinary(addrKey(a.Prefix.Addr(), new([16]byte)))
 	return l, nil
+}
+
+// addPeers adds to l the peers array of an interface nvlist, each element
+// encoded by enc, unless peers is empty. The error of a peer names its
+// index.
+func addPeers[T any](l *nvlist.List, peers []T, enc func(*T) (*nvlist.List, error)) error {
+	if len(peers) == 0 {
+		return nil
+	}
+	ls := make([]*nvlist.List, len(peers))
+	for i := range peers {
+		p, err := enc(&peers[i])
+		if err != nil {
+			return fmt.Errorf("peer %d: %w", i, err)
+		}
+		ls[i] = p
+	}
+	l.AddNVListArray(NVPeers, ls)
+	return nil
 }
 
 // keyBytes returns a fresh copy of the key's bytes for an nvlist binary.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 	"github.com/wgbsd/wgbsd/nvlist"
 )
 
@@ -33,30 +34,7 @@ func serveSocket(t *testing.T, dir, name string, handle func(c net.Conn)) *atomi
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveListener(t, ln, handle)
-}
-
-// serveListener accepts on ln and runs handle for each connection until
-// the test ends, then closes ln and waits for the handlers. It returns the
-// count of connections accepted so far.
-func serveListener(t *testing.T, ln net.Listener, handle func(c net.Conn)) *atomic.Int64 {
-	var wg sync.WaitGroup
-	var accepts atomic.Int64
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepts.Add(1)
-			wg.Add(1)
-			go func() { defer wg.Done(); defer c.Close(); handle(c) }()
-		}
-	}()
-	return &accepts
+	return sockettest.Serve(t, ln, handle)
 }
 
 // nvlistDaemon is a minimal wgd control server: GET answers dev, SET
@@ -420,7 +398,7 @@ func TestSocketBackendWaitsForFullAcceptQueue(t *testing.T) {
 	}
 	flood = nil
 	d := &nvlistDaemon{dev: Device{ListenPort: 9}}
-	serveListener(t, ln, d.handle)
+	sockettest.Serve(t, ln, d.handle)
 	select {
 	case err := <-done:
 		if err != nil {

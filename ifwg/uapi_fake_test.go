@@ -5,26 +5,19 @@ package ifwg
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 )
 
-// uapiFakeSeq numbers the fake daemons of one test binary.
-var uapiFakeSeq atomic.Uint32
-
-// uapiUniqueName returns an interface name no other test process uses:
-// "wgbsdt", the process id and a sequence number, at most 15 characters.
-func uapiUniqueName() string {
-	return fmt.Sprintf("wgbsdt%05d%02d", os.Getpid()%100000, uapiFakeSeq.Add(1)%100)
-}
+// uapiUniqueName returns an interface name no other test process uses.
+func uapiUniqueName() string { return sockettest.IfName("wgbsdt") }
 
 // uapiFake is a UAPI daemon that records each request's bytes and answers
 // with whatever reply returns for it.
@@ -158,16 +151,13 @@ func (h uapiHandlerFunc) UAPISet(d *UAPISetDecoder) error { return h.set(d) }
 // uapiCollect reads every operation of a request.
 func uapiCollect(d *UAPISetDecoder) ([]UAPISetOp, error) {
 	var ops []UAPISetOp
-	for {
-		op, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return ops, nil
-		}
+	for op, err := range d.Ops() {
 		if err != nil {
 			return ops, err
 		}
 		ops = append(ops, op)
 	}
+	return ops, nil
 }
 
 // uapiServeString runs ServeUAPI on the given input and returns what it

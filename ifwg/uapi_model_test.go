@@ -4,8 +4,6 @@ package ifwg
 
 import (
 	"bufio"
-	"errors"
-	"io"
 	"net"
 	"net/netip"
 	"slices"
@@ -60,16 +58,13 @@ func (m *uapiModel) UAPISet(d *UAPISetDecoder) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var s uapiModelSet
-	for {
-		op, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	for op, err := range d.Ops() {
 		if err != nil {
 			return err
 		}
 		m.apply(&s, op)
 	}
+	return nil
 }
 
 // apply applies one operation.

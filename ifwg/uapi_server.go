@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -217,6 +218,27 @@ func dropCR(b []byte) []byte {
 	return b
 }
 
+// Ops returns an iterator over the operations Next returns, in order. It
+// ends at the end of the request (io.EOF, which it does not yield) or
+// after the first other error, which it yields with a zero UAPISetOp.
+func (d *UAPISetDecoder) Ops() iter.Seq2[UAPISetOp, error] {
+	return func(yield func(UAPISetOp, error) bool) {
+		for {
+			op, err := d.Next()
+			switch {
+			case errors.Is(err, io.EOF):
+				return
+			case err != nil:
+				yield(UAPISetOp{}, err)
+				return
+			}
+			if !yield(op, nil) {
+				return
+			}
+		}
+	}
+}
+
 // parseUAPISetDeviceLine checks an interface line of a set request.
 func parseUAPISetDeviceLine(key, value string) (UAPISetOp, error) {
 	var op UAPISetOp
@@ -349,11 +371,7 @@ func ParseUAPISet(r io.Reader) (*Config, error) {
 	d := NewUAPISetDecoder(r)
 	c := &Config{}
 	removed := false
-	for {
-		op, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return c, nil
-		}
+	for op, err := range d.Ops() {
 		if err != nil {
 			return nil, err
 		}
@@ -368,6 +386,7 @@ func ParseUAPISet(r io.Reader) (*Config, error) {
 			removed = foldUAPIPeerOp(&c.Peers[len(c.Peers)-1], op)
 		}
 	}
+	return c, nil
 }
 
 // foldUAPIDeviceOp applies an interface operation to c.

@@ -379,6 +379,40 @@ func TestUAPISetDecoderErrorIsSticky(t *testing.T) {
 	}
 }
 
+// TestUAPISetDecoderOps checks that Ops yields what Next returns, stops
+// at the end of the request without an error, stops after the first error
+// (yielded with a zero operation), and may be left early.
+func TestUAPISetDecoderOps(t *testing.T) {
+	var kinds []UAPIOpKind
+	for op, err := range NewUAPISetDecoder(strings.NewReader("listen_port=1\nfwmark=2\n\n")).Ops() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, op.Kind)
+	}
+	if !slices.Equal(kinds, []UAPIOpKind{UAPIListenPort, UAPIFwMark}) {
+		t.Errorf("kinds %v, want listen_port and fwmark", kinds)
+	}
+	var errs []error
+	for op, err := range NewUAPISetDecoder(strings.NewReader("fwmark=1\nfoo\nfwmark=2\n\n")).Ops() {
+		if err != nil && op != (UAPISetOp{}) {
+			t.Errorf("error %v with operation %v", err, op)
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) != 2 || errs[0] != nil || errs[1] == nil {
+		t.Errorf("errors %v, want nil then one error", errs)
+	}
+	n := 0
+	for range NewUAPISetDecoder(strings.NewReader("fwmark=1\nfwmark=2\n\n")).Ops() {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("%d operations after break, want 1", n)
+	}
+}
+
 func TestUAPISetOpStringHidesKeys(t *testing.T) {
 	for _, op := range []UAPISetOp{{Kind: UAPIPrivateKey, Key: uapiKeyA}, {Kind: UAPIPeer, Key: uapiKeyA},
 		{Kind: UAPIPresharedKey, Key: uapiKeyA}} {

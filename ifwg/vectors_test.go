@@ -89,22 +89,38 @@ func readVector(t *testing.T, name string) []byte {
 	return b
 }
 
-func TestSetVectorsEncode(t *testing.T) {
-	files, _ := filepath.Glob("testdata/set-*.bin")
-	if len(files) != len(setVectors) {
-		t.Errorf("%d set vectors in testdata, %d in the table", len(files), len(setVectors))
+// packed returns a function that packs the list an encoder returned,
+// failing tb if the encoder or Pack fails: packed(t)(EncodeGet(d, true)).
+func packed(tb testing.TB) func(l *nvlist.List, err error) []byte {
+	return func(l *nvlist.List, err error) []byte {
+		tb.Helper()
+		var b []byte
+		if err == nil {
+			b, err = l.Pack()
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
 	}
+}
+
+// checkVectorCount fails t unless testdata holds as many kind-*.bin
+// vectors as the table has entries.
+func checkVectorCount(t *testing.T, kind string, n int) {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/" + kind + "-*.bin")
+	if len(files) != n {
+		t.Errorf("%d %s vectors in testdata, %d in the table", len(files), kind, n)
+	}
+}
+
+func TestSetVectorsEncode(t *testing.T) {
+	checkVectorCount(t, "set", len(setVectors))
 	for name, cfg := range setVectors {
 		t.Run(name, func(t *testing.T) {
 			want := readVector(t, name)
-			l, err := EncodeSet(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := l.Pack()
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := packed(t)(EncodeSet(cfg))
 			if !bytes.Equal(got, want) {
 				t.Fatalf("EncodeSet bytes differ from %s.bin\n got %x\nwant %x", name, got, want)
 			}
@@ -175,10 +191,7 @@ func getVectors() map[string]struct {
 
 func TestGetVectors(t *testing.T) {
 	vectors := getVectors()
-	files, _ := filepath.Glob("testdata/get-*.bin")
-	if len(files) != len(vectors) {
-		t.Errorf("%d get vectors in testdata, %d in the table", len(files), len(vectors))
-	}
+	checkVectorCount(t, "get", len(vectors))
 	for name, v := range vectors {
 		t.Run(name, func(t *testing.T) {
 			data := readVector(t, name)
@@ -193,14 +206,7 @@ func TestGetVectors(t *testing.T) {
 			if !reflect.DeepEqual(got, &v.dev) {
 				t.Fatalf("DecodeGet() =\n%+v\nwant\n%+v", got, &v.dev)
 			}
-			enc, err := EncodeGet(&v.dev, v.privileged)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := enc.Pack()
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := packed(t)(EncodeGet(&v.dev, v.privileged))
 			if !bytes.Equal(b, data) {
 				t.Fatalf("EncodeGet bytes differ from %s.bin\n got %x\nwant %x", name, b, data)
 			}
@@ -213,12 +219,7 @@ func TestGetVectors(t *testing.T) {
 func TestGetUnprivilegedHidesSecrets(t *testing.T) {
 	v := getVectors()
 	priv, unpriv := v["get-1peer-privileged"].dev, readVector(t, "get-1peer-unprivileged")
-	enc, err := EncodeGet(&priv, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := enc.Pack()
-	if !bytes.Equal(b, unpriv) {
+	if b := packed(t)(EncodeGet(&priv, false)); !bytes.Equal(b, unpriv) {
 		t.Fatalf("unprivileged encoding differs from get-1peer-unprivileged.bin")
 	}
 }

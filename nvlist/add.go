@@ -3,6 +3,7 @@
 package nvlist
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -93,67 +94,38 @@ func (l *List) checkChild(name string, v *List) *Error {
 // caller must not modify it while the list is in use. An empty value is an
 // error (EINVAL): libnv has no empty binary.
 func (l *List) AddBinary(name string, v []byte) {
-	if l.failed() {
-		return
-	}
-	if len(v) == 0 {
-		l.setErr(addError(name, syscall.EINVAL, "empty binary value"))
-		return
-	}
-	l.insert(pair{name: name, typ: TypeBinary, ptr: unsafe.Pointer(unsafe.SliceData(v)), n: uint64(len(v))})
+	addSlice(l, name, TypeBinary, v, "empty binary value", nil)
 }
 
 // AddBoolArray adds a bool array pair holding a copy of v. An empty array
 // is an error (EINVAL).
 func (l *List) AddBoolArray(name string, v []bool) {
-	if l.failed() {
-		return
-	}
-	if len(v) == 0 {
-		l.setErr(addError(name, syscall.EINVAL, "empty bool array"))
-		return
-	}
 	raw := make([]byte, len(v))
 	for i, b := range v {
 		if b {
 			raw[i] = 1
 		}
 	}
-	l.insert(pair{name: name, typ: TypeBoolArray, ptr: unsafe.Pointer(&raw[0]), n: uint64(len(raw))})
+	addSlice(l, name, TypeBoolArray, raw, "empty bool array", nil)
 }
 
 // AddNumberArray adds a number array pair holding a copy of v. An empty
 // array is an error (EINVAL).
 func (l *List) AddNumberArray(name string, v []uint64) {
-	if l.failed() {
-		return
-	}
-	if len(v) == 0 {
-		l.setErr(addError(name, syscall.EINVAL, "empty number array"))
-		return
-	}
-	c := append([]uint64(nil), v...)
-	l.insert(pair{name: name, typ: TypeNumberArray, ptr: unsafe.Pointer(&c[0]), n: uint64(len(c))})
+	addSlice(l, name, TypeNumberArray, slices.Clone(v), "empty number array", nil)
 }
 
 // AddStringArray adds a string array pair holding a copy of v. An empty
 // array, or a string containing a NUL byte, is an error (EINVAL).
 func (l *List) AddStringArray(name string, v []string) {
-	if l.failed() {
-		return
-	}
-	if len(v) == 0 {
-		l.setErr(addError(name, syscall.EINVAL, "empty string array"))
-		return
-	}
-	for i, s := range v {
-		if strings.IndexByte(s, 0) >= 0 {
-			l.setErr(addError(name, syscall.EINVAL, "string %d of the array contains a NUL byte", i))
-			return
+	addSlice(l, name, TypeStringArray, slices.Clone(v), "empty string array", func() *Error {
+		for i, s := range v {
+			if strings.IndexByte(s, 0) >= 0 {
+				return addError(name, syscall.EINVAL, "string %d of the array contains a NUL byte", i)
+			}
 		}
-	}
-	c := append([]string(nil), v...)
-	l.insert(pair{name: name, typ: TypeStringArray, ptr: unsafe.Pointer(&c[0]), n: uint64(len(c))})
+		return nil
+	})
 }
 
 // AddNVListArray adds an nvlist array pair whose elements are the lists of
@@ -163,25 +135,39 @@ func (l *List) AddStringArray(name string, v []string) {
 // pair, and an element that is l or contains l are errors (EINVAL). If an
 // element has a sticky error, that error's errno is recorded on l.
 func (l *List) AddNVListArray(name string, v []*List) {
-	if l.failed() {
-		return
-	}
-	if e := l.checkElements(name, v); e != nil {
-		l.setErr(e)
-		return
-	}
-	c := append([]*List(nil), v...)
-	if l.insert(pair{name: name, typ: TypeNVListArray, ptr: unsafe.Pointer(&c[0]), n: uint64(len(c))}) {
+	c := slices.Clone(v)
+	if addSlice(l, name, TypeNVListArray, c, "empty nvlist array", func() *Error { return l.checkElements(name, c) }) {
 		for _, e := range c {
 			e.owned = true
 		}
 	}
 }
 
-func (l *List) checkElements(name string, v []*List) *Error {
-	if len(v) == 0 {
-		return addError(name, syscall.EINVAL, "empty nvlist array")
+// addSlice adds a pair of type t whose value is the elements of v, stored
+// as they are: the callers that promise a copy pass one. An empty v is an
+// error (EINVAL), reported as empty: libnv has neither empty arrays nor
+// empty binaries. check, when not nil, vets a non-empty v before the pair
+// is added. addSlice reports whether it added the pair.
+func addSlice[E any](l *List, name string, t Type, v []E, empty string, check func() *Error) bool {
+	if l.failed() {
+		return false
 	}
+	if len(v) == 0 {
+		l.setErr(addError(name, syscall.EINVAL, "%s", empty))
+		return false
+	}
+	if check != nil {
+		if e := check(); e != nil {
+			l.setErr(e)
+			return false
+		}
+	}
+	return l.insert(pair{name: name, typ: t, ptr: unsafe.Pointer(&v[0]), n: uint64(len(v))})
+}
+
+// checkElements checks the non-empty v about to become the elements of
+// an nvlist array pair of l.
+func (l *List) checkElements(name string, v []*List) *Error {
 	var bad *Error
 	marked := 0
 	for i, e := range v {

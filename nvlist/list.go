@@ -272,45 +272,40 @@ func (l *List) Lookup(name string) (Pair, bool) {
 	return Pair{l, i}, true
 }
 
+// value returns get of the pair of type t named name; ok is false, with
+// the zero value, if the list has no such pair. Every typed getter below
+// is one call of it.
+func value[T any](l *List, name string, t Type, get func(l *List, i int) T) (v T, ok bool) {
+	i := l.find(name, t)
+	if i < 0 {
+		return v, false
+	}
+	return get(l, i), true
+}
+
 // Bool returns the value of the bool pair named name. ok is false if there
 // is no bool pair of that name.
 func (l *List) Bool(name string) (v, ok bool) {
-	i := l.find(name, TypeBool)
-	if i < 0 {
-		return false, false
-	}
-	return l.pairs[i].n != 0, true
+	return value(l, name, TypeBool, func(l *List, i int) bool { return l.pairs[i].n != 0 })
 }
 
 // Number returns the value of the number pair named name. ok is false if
 // there is no number pair of that name.
 func (l *List) Number(name string) (v uint64, ok bool) {
-	i := l.find(name, TypeNumber)
-	if i < 0 {
-		return 0, false
-	}
-	return l.pairs[i].n, true
+	return value(l, name, TypeNumber, func(l *List, i int) uint64 { return l.pairs[i].n })
 }
 
 // String returns the value of the string pair named name. ok is false if
 // there is no string pair of that name.
 func (l *List) String(name string) (v string, ok bool) {
-	i := l.find(name, TypeString)
-	if i < 0 {
-		return "", false
-	}
-	return l.pairs[i].str(), true
+	return value(l, name, TypeString, func(l *List, i int) string { return l.pairs[i].str() })
 }
 
 // NVList returns the list held by the nvlist pair named name. The returned
 // list belongs to l: changing it changes l. ok is false if there is no
 // nvlist pair of that name.
 func (l *List) NVList(name string) (v *List, ok bool) {
-	i := l.find(name, TypeNVList)
-	if i < 0 {
-		return nil, false
-	}
-	return l.pairs[i].list(), true
+	return value(l, name, TypeNVList, func(l *List, i int) *List { return l.pairs[i].list() })
 }
 
 // Binary returns the value of the binary pair named name. The slice shares
@@ -318,22 +313,14 @@ func (l *List) NVList(name string) (v *List, ok bool) {
 // caller's slice); callers must not modify it. ok is false if there is no
 // binary pair of that name.
 func (l *List) Binary(name string) (v []byte, ok bool) {
-	i := l.find(name, TypeBinary)
-	if i < 0 {
-		return nil, false
-	}
-	return l.pairs[i].bytes(), true
+	return value(l, name, TypeBinary, func(l *List, i int) []byte { return l.pairs[i].bytes() })
 }
 
 // BoolArray returns a copy of the value of the bool array pair named name.
 // A byte other than 0 or 1 in a decoded array (libnv does not check them)
 // reads as true. ok is false if there is no bool array pair of that name.
 func (l *List) BoolArray(name string) (v []bool, ok bool) {
-	i := l.find(name, TypeBoolArray)
-	if i < 0 {
-		return nil, false
-	}
-	return boolsOf(l.pairs[i].bytes()), true
+	return value(l, name, TypeBoolArray, func(l *List, i int) []bool { return boolsOf(l.pairs[i].bytes()) })
 }
 
 func boolsOf(raw []byte) []bool {
@@ -348,22 +335,14 @@ func boolsOf(raw []byte) []bool {
 // slice is shared with the list; callers must not modify it. ok is false if
 // there is no number array pair of that name.
 func (l *List) NumberArray(name string) (v []uint64, ok bool) {
-	i := l.find(name, TypeNumberArray)
-	if i < 0 {
-		return nil, false
-	}
-	return l.pairs[i].numbers(), true
+	return value(l, name, TypeNumberArray, func(l *List, i int) []uint64 { return l.pairs[i].numbers() })
 }
 
 // StringArray returns the value of the string array pair named name. The
 // slice is shared with the list; callers must not modify it. ok is false if
 // there is no string array pair of that name.
 func (l *List) StringArray(name string) (v []string, ok bool) {
-	i := l.find(name, TypeStringArray)
-	if i < 0 {
-		return nil, false
-	}
-	return l.pairs[i].strings(), true
+	return value(l, name, TypeStringArray, func(l *List, i int) []string { return l.pairs[i].strings() })
 }
 
 // NVListArray returns the lists held by the nvlist array pair named name.
@@ -375,11 +354,7 @@ func (l *List) StringArray(name string) (v []string, ok bool) {
 // returned as new empty lists on every call, and changes to them are not
 // kept.
 func (l *List) NVListArray(name string) (v []*List, ok bool) {
-	i := l.find(name, TypeNVListArray)
-	if i < 0 {
-		return nil, false
-	}
-	return l.nvlists(i), true
+	return value(l, name, TypeNVListArray, (*List).nvlists)
 }
 
 func (l *List) nvlists(i int) []*List {

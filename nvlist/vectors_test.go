@@ -18,23 +18,21 @@ import (
 	"testing"
 )
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+// must returns a function that fails t on the error a call returned and
+// otherwise passes its value on: must[[]byte](t)(os.ReadFile(path)).
+func must[T any](t testing.TB) func(v T, err error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	return b
 }
 
-func glob(t testing.TB, pattern string) []string {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
+func readFile(t testing.TB, path string) []byte { return must[[]byte](t)(os.ReadFile(path)) }
+
+func glob(t testing.TB, pattern string) []string { return must[[]string](t)(filepath.Glob(pattern)) }
 
 // checkDecode unpacks data, compares the list with want and checks that
 // the decoded list packs to repack. It returns the decoded list.

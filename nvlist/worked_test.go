@@ -59,14 +59,7 @@ const (
 		"0000000000000000fe01000000000000000000000000000000000000"
 )
 
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func mustHex(t testing.TB, s string) []byte { return must[[]byte](t)(hex.DecodeString(s)) }
 
 func fill(n int, b byte) []byte { return bytes.Repeat([]byte{b}, n) }
 

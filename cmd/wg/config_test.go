@@ -271,25 +271,34 @@ func TestParseConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := newTestResolver(map[string]string{"WG_ENDPOINT_RESOLUTION_RETRIES": "0"})
 			cfg, err := parseConfig(strings.NewReader(expand(tc.text)), tr.resolver)
-			if tc.err != "" {
-				if err == nil {
-					t.Fatalf("parsed, want error %q; got\n%s", expand(tc.err), uapiText(t, cfg))
-				}
-				if err.Error() != expand(tc.err) {
-					t.Fatalf("error %q, want %q", err, expand(tc.err))
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("error %q", err)
-			}
-			if got, want := uapiText(t, cfg), "set=1\n"+expand(tc.want)+"\n"; got != want {
-				t.Errorf("request\n%s\nwant\n%s", got, want)
-			}
-			if got := tr.warn.String(); got != tc.warn {
-				t.Errorf("warnings %q, want %q", got, tc.warn)
-			}
+			checkParsed(t, tr, cfg, err, tc.err, tc.want, tc.warn)
 		})
+	}
+}
+
+// checkParsed checks what a parser returned against a case, with its
+// placeholders expanded: the error text wantErr when that is not empty,
+// else the request want (without "set=1\n" and the final "\n") and the
+// warnings warn.
+func checkParsed(t *testing.T, tr *testResolver, cfg *ifwg.Config, err error, wantErr, want, warn string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil {
+			t.Fatalf("parsed, want error %q; got\n%s", expand(wantErr), uapiText(t, cfg))
+		}
+		if err.Error() != expand(wantErr) {
+			t.Fatalf("error %q, want %q", err, expand(wantErr))
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("error %q", err)
+	}
+	if got, want := uapiText(t, cfg), "set=1\n"+expand(want)+"\n"; got != want {
+		t.Errorf("request\n%s\nwant\n%s", got, want)
+	}
+	if got := tr.warn.String(); got != warn {
+		t.Errorf("warnings %q, want %q", got, warn)
 	}
 }
 

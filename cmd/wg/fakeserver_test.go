@@ -22,29 +22,25 @@ import (
 	"testing"
 
 	"github.com/wgbsd/wgbsd/ifwg"
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
 // socketDir is where wg(8) looks for userspace interfaces' sockets.
 const socketDir = "/var/run/wireguard"
 
-// fakeServerSeq numbers the fake servers of this test process.
-var fakeServerSeq atomic.Uint32
-
 // fakeServer is a scripted UAPI daemon: it serves one interface on
 // /var/run/wireguard/<name>.sock the way wireguard-go does.
 type fakeServer struct {
 	name string
 	path string
-	ln   *net.UnixListener
-	wg   sync.WaitGroup
+
+	reply    atomic.Pointer[string] // the get reply rendered from the device
+	getReply atomic.Pointer[string] // a scripted raw get reply, or nil
+	setErrno atomic.Int64
 
 	mu       sync.Mutex
-	reply    string // the get reply rendered from the device
-	getReply *string
-	setErrno int
 	requests []string
-	conns    map[net.Conn]struct{}
 }
 
 // startFakeServer serves a scripted UAPI daemon on
@@ -72,7 +68,7 @@ func startNamedFakeServer(tb testing.TB, name string, dev *ifwg.Device) *fakeSer
 func startFakeServerIn(tb testing.TB, dir, name string, dev *ifwg.Device) *fakeServer {
 	tb.Helper()
 	testenv.RequireRoot(tb)
-	s := &fakeServer{name: name, conns: map[net.Conn]struct{}{}}
+	s := &fakeServer{name: name}
 	s.SetDevice(dev)
 	s.path = filepath.Join(dir, s.name+".sock")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -83,20 +79,13 @@ func startFakeServerIn(tb testing.TB, dir, name string, dev *ifwg.Device) *fakeS
 		tb.Fatal(err)
 	}
 	ln.SetUnlinkOnClose(false)
-	s.ln = ln
-	s.wg.Add(1)
-	go s.serve()
-	tb.Cleanup(s.stop)
+	tb.Cleanup(func() { os.Remove(s.path) })
+	sockettest.Serve(tb, ln, s.handle)
 	return s
 }
 
-// uniqueIfName returns an interface name no other test process uses:
-// "wgbsdt", the process id and a counter in base 36 joined by "-" (at most
-// 15 bytes while the counter stays below 36^3).
-func uniqueIfName() string {
-	n := fakeServerSeq.Add(1)
-	return "wgbsdt" + strconv.FormatInt(int64(os.Getpid()), 36) + "-" + strconv.FormatUint(uint64(n), 36)
-}
+// uniqueIfName returns an interface name no other test process uses.
+func uniqueIfName() string { return sockettest.IfName("wgbsdt") }
 
 // Name returns the interface name.
 func (s *fakeServer) Name() string { return s.name }
@@ -116,62 +105,16 @@ func (s *fakeServer) SetDevice(dev *ifwg.Device) {
 		dev = &ifwg.Device{}
 	}
 	reply := string(ifwg.MarshalUAPIGetReply(dev))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reply = reply
+	s.reply.Store(&reply)
 }
 
 // SetErrno sets the errno value set requests are answered with;
 // wireguard-go sends negative values.
-func (s *fakeServer) SetErrno(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.setErrno = n
-}
+func (s *fakeServer) SetErrno(n int) { s.setErrno.Store(int64(n)) }
 
 // SetGetReply makes get answer with raw, verbatim, after which the
 // connection is closed; for protocol-error cases.
-func (s *fakeServer) SetGetReply(raw string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.getReply = &raw
-}
-
-// stop closes the listener and every open connection, waits for the
-// server's goroutines and removes the socket file.
-func (s *fakeServer) stop() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	os.Remove(s.path)
-}
-
-// serve accepts connections until the listener is closed.
-func (s *fakeServer) serve() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.handle(c)
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-			c.Close()
-		}()
-	}
-}
+func (s *fakeServer) SetGetReply(raw string) { s.getReply.Store(&raw) }
 
 // handle answers the requests of one connection, as wireguard-go's
 // IpcHandle does: one operation line, its body, the reply; repeated until
@@ -229,12 +172,10 @@ func readSetBody(r *bufio.Reader) (string, error) {
 // getAnswer returns the reply to a get; ok is false for a scripted raw
 // reply, after which the connection is closed.
 func (s *fakeServer) getAnswer() (reply string, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.getReply != nil {
-		return *s.getReply, false
+	if raw := s.getReply.Load(); raw != nil {
+		return *raw, false
 	}
-	return s.reply, true
+	return *s.reply.Load(), true
 }
 
 // recordSet stores a set request and returns its reply.
@@ -242,7 +183,7 @@ func (s *fakeServer) recordSet(req string) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, req)
-	return []byte("errno=" + strconv.Itoa(s.setErrno) + "\n\n")
+	return []byte("errno=" + strconv.FormatInt(s.setErrno.Load(), 10) + "\n\n")
 }
 
 // staleSocket creates /var/run/wireguard/<unique>.sock with nobody

@@ -96,15 +96,8 @@ func FuzzConfigFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		tr := newTestResolver(map[string]string{"WG_ENDPOINT_RESOLUTION_RETRIES": "1"})
 		cfg, err := parseConfig(strings.NewReader(text), tr.resolver)
-		if err != nil {
-			var we wgError
-			if !errors.As(err, &we) {
-				t.Fatalf("error %v (%T) is not one of wg's messages", err, err)
-			}
+		if !wgAccepted(t, cfg, err) {
 			return
-		}
-		if _, err := ifwg.MarshalUAPISet(cfg); err != nil {
-			t.Fatalf("accepted config does not marshal: %v", err)
 		}
 		rendered := renderConfig(cfg)
 		again, err := parseConfig(strings.NewReader(rendered), tr.resolver)
@@ -143,15 +136,24 @@ func FuzzSetArgs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input string) {
 		tr := newTestResolver(map[string]string{"WG_ENDPOINT_RESOLUTION_RETRIES": "1"})
 		cfg, err := parseSetArgs(strings.Split(input, "\n"), tr.resolver, fuzzOpen)
-		if err != nil {
-			var we wgError
-			if !errors.As(err, &we) {
-				t.Fatalf("error %v (%T) is not one of wg's messages", err, err)
-			}
-			return
-		}
-		if _, err := ifwg.MarshalUAPISet(cfg); err != nil {
-			t.Fatalf("accepted arguments do not marshal: %v", err)
-		}
+		wgAccepted(t, cfg, err)
 	})
+}
+
+// wgAccepted fails the test unless a parser's err is nil or one of wg(8)'s
+// messages, and unless the Config it accepted marshals to a UAPI request;
+// it reports whether the parser accepted its input.
+func wgAccepted(t *testing.T, cfg *ifwg.Config, err error) bool {
+	t.Helper()
+	if err != nil {
+		var we wgError
+		if !errors.As(err, &we) {
+			t.Fatalf("error %v (%T) is not one of wg's messages", err, err)
+		}
+		return false
+	}
+	if _, err := ifwg.MarshalUAPISet(cfg); err != nil {
+		t.Fatalf("accepted input does not marshal: %v", err)
+	}
+	return true
 }

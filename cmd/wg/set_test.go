@@ -148,21 +148,7 @@ func TestParseSetArgs(t *testing.T) {
 			}
 			e := &env{stdin: stdin}
 			cfg, err := parseSetArgs(words, tr.resolver, e.openFile)
-			if want := expand(tc.err); tc.err != "" {
-				if err == nil || err.Error() != want {
-					t.Fatalf("error %v, want %q", err, want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("error %q", err)
-			}
-			if got, want := uapiText(t, cfg), "set=1\n"+expand(tc.want)+"\n"; got != want {
-				t.Errorf("request\n%s\nwant\n%s", got, want)
-			}
-			if got := tr.warn.String(); got != tc.warn {
-				t.Errorf("warnings %q, want %q", got, tc.warn)
-			}
+			checkParsed(t, tr, cfg, err, tc.err, tc.want, tc.warn)
 		})
 	}
 }

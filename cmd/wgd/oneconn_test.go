@@ -8,9 +8,10 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 )
 
 // countingProxy listens on the control socket of the interface name and
@@ -23,36 +24,19 @@ func countingProxy(t *testing.T, name, target string) *atomic.Int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var accepts atomic.Int64
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait(); os.Remove(path) })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepts.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				d, err := net.Dial("unix", socketPath(target))
-				if err != nil {
-					return
-				}
-				defer d.Close()
-				go func() {
-					io.Copy(d, c)
-					d.(*net.UnixConn).CloseWrite()
-				}()
-				io.Copy(c, d)
-			}()
+	t.Cleanup(func() { os.Remove(path) })
+	return sockettest.Serve(t, ln, func(c net.Conn) {
+		d, err := net.Dial("unix", socketPath(target))
+		if err != nil {
+			return
 		}
-	}()
-	return &accepts
+		defer d.Close()
+		go func() {
+			io.Copy(d, c)
+			d.(*net.UnixConn).CloseWrite()
+		}()
+		io.Copy(c, d)
+	})
 }
 
 // TestOneConnectionPerCommand counts the connections that this tree's

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -35,6 +36,25 @@ func wantLookup(t *testing.T, tb *Table[string], a, want string) {
 	}
 }
 
+// insertAll inserts, in order, each "prefix peer" pair.
+func insertAll(t *testing.T, tb *Table[string], pairs ...string) {
+	t.Helper()
+	for _, p := range pairs {
+		prefix, peer, _ := strings.Cut(p, " ")
+		mustInsert(t, tb, prefix, peer)
+	}
+}
+
+// wantLookups checks each "address peer" pair with wantLookup; an address
+// alone must match nothing.
+func wantLookups(t *testing.T, tb *Table[string], pairs ...string) {
+	t.Helper()
+	for _, p := range pairs {
+		a, peer, _ := strings.Cut(p, " ")
+		wantLookup(t, tb, a, peer)
+	}
+}
+
 func wantEntries(t *testing.T, tb *Table[string], peer string, want ...string) {
 	t.Helper()
 	var w []netip.Prefix
@@ -48,8 +68,7 @@ func wantEntries(t *testing.T, tb *Table[string], peer string, want ...string) {
 
 func TestEmpty(t *testing.T) {
 	var tb Table[string]
-	wantLookup(t, &tb, "10.0.0.1", "")
-	wantLookup(t, &tb, "::1", "")
+	wantLookups(t, &tb, "10.0.0.1", "::1")
 	wantEntries(t, &tb, "a")
 	if tb.Len() != 0 || tb.RemoveByPeer("a") != 0 || tb.Remove(pfx("10.0.0.0/8"), "a") {
 		t.Fatal("empty table is not empty")
@@ -58,29 +77,12 @@ func TestEmpty(t *testing.T) {
 
 func TestLongestPrefixMatchIPv4(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "0.0.0.0/0", "default")
-	mustInsert(t, &tb, "10.0.0.0/8", "ten")
-	mustInsert(t, &tb, "10.1.0.0/16", "ten-one")
-	mustInsert(t, &tb, "10.1.2.3/32", "host")
-	mustInsert(t, &tb, "10.1.2.0/24", "ten-one-two")
-	mustInsert(t, &tb, "192.168.1.0/24", "lan")
-	mustInsert(t, &tb, "192.168.1.128/25", "lan-high")
-	mustInsert(t, &tb, "128.0.0.0/1", "upper-half")
-	for _, c := range []struct{ a, want string }{
-		{"1.2.3.4", "default"},
-		{"10.200.0.1", "ten"},
-		{"10.1.255.255", "ten-one"},
-		{"10.1.2.3", "host"},
-		{"10.1.2.4", "ten-one-two"},
-		{"10.1.2.2", "ten-one-two"},
-		{"192.168.1.127", "lan"},
-		{"192.168.1.128", "lan-high"},
-		{"192.168.2.1", "upper-half"},
-		{"255.255.255.255", "upper-half"},
-		{"0.0.0.0", "default"},
-	} {
-		wantLookup(t, &tb, c.a, c.want)
-	}
+	insertAll(t, &tb, "0.0.0.0/0 default", "10.0.0.0/8 ten", "10.1.0.0/16 ten-one",
+		"10.1.2.3/32 host", "10.1.2.0/24 ten-one-two", "192.168.1.0/24 lan", "192.168.1.128/25 lan-high",
+		"128.0.0.0/1 upper-half")
+	wantLookups(t, &tb, "1.2.3.4 default", "10.200.0.1 ten", "10.1.255.255 ten-one", "10.1.2.3 host",
+		"10.1.2.4 ten-one-two", "10.1.2.2 ten-one-two", "192.168.1.127 lan", "192.168.1.128 lan-high",
+		"192.168.2.1 upper-half", "255.255.255.255 upper-half", "0.0.0.0 default")
 	if tb.Len() != 8 {
 		t.Errorf("Len = %d, want 8", tb.Len())
 	}
@@ -88,38 +90,23 @@ func TestLongestPrefixMatchIPv4(t *testing.T) {
 
 func TestLongestPrefixMatchIPv6(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "2001:db8::/32", "doc")
-	mustInsert(t, &tb, "2001:db8:1::/48", "site")
-	mustInsert(t, &tb, "2001:db8:1:2::/64", "subnet")
-	mustInsert(t, &tb, "2001:db8:1:2::7/128", "host")
-	mustInsert(t, &tb, "2001:db8:1:2:8000::/65", "upper")
-	mustInsert(t, &tb, "2001:db8:1:2::6/127", "pair")
-	wantLookup(t, &tb, "2001:db9::1", "")
-	wantLookup(t, &tb, "2001:db8:ffff::1", "doc")
-	wantLookup(t, &tb, "2001:db8:1:ffff::1", "site")
-	wantLookup(t, &tb, "2001:db8:1:2::1", "subnet")
-	wantLookup(t, &tb, "2001:db8:1:2::7", "host")
-	wantLookup(t, &tb, "2001:db8:1:2::6", "pair")
-	wantLookup(t, &tb, "2001:db8:1:2::8", "subnet")
-	wantLookup(t, &tb, "2001:db8:1:2:8000::1", "upper")
+	insertAll(t, &tb, "2001:db8::/32 doc", "2001:db8:1::/48 site", "2001:db8:1:2::/64 subnet",
+		"2001:db8:1:2::7/128 host", "2001:db8:1:2:8000::/65 upper", "2001:db8:1:2::6/127 pair")
+	wantLookups(t, &tb, "2001:db9::1", "2001:db8:ffff::1 doc", "2001:db8:1:ffff::1 site",
+		"2001:db8:1:2::1 subnet", "2001:db8:1:2::7 host", "2001:db8:1:2::6 pair",
+		"2001:db8:1:2::8 subnet", "2001:db8:1:2:8000::1 upper")
 	mustInsert(t, &tb, "::/0", "default")
-	wantLookup(t, &tb, "2001:db9::1", "default")
-	wantLookup(t, &tb, "::", "default")
+	wantLookups(t, &tb, "2001:db9::1 default", ":: default")
 }
 
 func TestFamiliesAreSeparate(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "0.0.0.0/0", "v4-default")
-	mustInsert(t, &tb, "10.0.0.0/8", "ten")
-	wantLookup(t, &tb, "::1", "")
-	wantLookup(t, &tb, "::ffff:10.1.1.1", "")
-	wantLookup(t, &tb, "::a01:101", "")
+	insertAll(t, &tb, "0.0.0.0/0 v4-default", "10.0.0.0/8 ten")
+	wantLookups(t, &tb, "::1", "::ffff:10.1.1.1", "::a01:101")
 	mustInsert(t, &tb, "::ffff:0:0/96", "mapped")
-	wantLookup(t, &tb, "::ffff:10.1.1.1", "mapped")
-	wantLookup(t, &tb, "10.1.1.1", "ten")
+	wantLookups(t, &tb, "::ffff:10.1.1.1 mapped", "10.1.1.1 ten")
 	mustInsert(t, &tb, "::/0", "v6-default")
-	wantLookup(t, &tb, "2001:db8::1", "v6-default")
-	wantLookup(t, &tb, "192.0.2.1", "v4-default")
+	wantLookups(t, &tb, "2001:db8::1 v6-default", "192.0.2.1 v4-default")
 	// The same bits in the other family are a different prefix.
 	mustInsert(t, &tb, "::/8", "v6-zero8")
 	wantEntries(t, &tb, "ten", "10.0.0.0/8")
@@ -155,8 +142,7 @@ func TestInvalid(t *testing.T) {
 
 func TestInsertMasksHostBits(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.1.2.3/8", "a")
-	mustInsert(t, &tb, "2001:db8::1/32", "a")
+	insertAll(t, &tb, "10.1.2.3/8 a", "2001:db8::1/32 a")
 	wantEntries(t, &tb, "a", "2001:db8::/32", "10.0.0.0/8")
 	wantLookup(t, &tb, "10.200.0.1", "a")
 	mustInsert(t, &tb, "10.9.9.9/8", "a")
@@ -171,21 +157,15 @@ func TestInsertMasksHostBits(t *testing.T) {
 
 func TestNewestFirst(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.0.0.1/32", "a")
-	mustInsert(t, &tb, "fd00::1/128", "a")
-	mustInsert(t, &tb, "10.0.0.0/24", "a")
-	mustInsert(t, &tb, "10.0.0.2/32", "b")
+	insertAll(t, &tb, "10.0.0.1/32 a", "fd00::1/128 a", "10.0.0.0/24 a", "10.0.0.2/32 b")
 	wantEntries(t, &tb, "a", "10.0.0.0/24", "fd00::1/128", "10.0.0.1/32")
 	wantEntries(t, &tb, "b", "10.0.0.2/32")
 }
 
 func TestReinsertOwnPrefixChangesNothing(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.0.0.1/32", "a")
-	mustInsert(t, &tb, "10.0.0.2/32", "a")
-	mustInsert(t, &tb, "10.0.0.3/32", "a")
-	mustInsert(t, &tb, "10.0.0.1/32", "a")
-	mustInsert(t, &tb, "10.0.0.1/32", "a")
+	insertAll(t, &tb, "10.0.0.1/32 a", "10.0.0.2/32 a", "10.0.0.3/32 a", "10.0.0.1/32 a",
+		"10.0.0.1/32 a")
 	wantEntries(t, &tb, "a", "10.0.0.3/32", "10.0.0.2/32", "10.0.0.1/32")
 	if tb.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", tb.Len())
@@ -194,13 +174,9 @@ func TestReinsertOwnPrefixChangesNothing(t *testing.T) {
 
 func TestMoveToAnotherPeer(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.0.0.0/8", "a")
-	mustInsert(t, &tb, "10.1.0.0/16", "a")
-	mustInsert(t, &tb, "10.2.0.0/16", "a")
-	mustInsert(t, &tb, "192.168.0.0/16", "b")
-	mustInsert(t, &tb, "10.1.0.0/16", "b")
-	wantLookup(t, &tb, "10.1.0.1", "b")
-	wantLookup(t, &tb, "10.3.0.1", "a")
+	insertAll(t, &tb, "10.0.0.0/8 a", "10.1.0.0/16 a", "10.2.0.0/16 a", "192.168.0.0/16 b",
+		"10.1.0.0/16 b")
+	wantLookups(t, &tb, "10.1.0.1 b", "10.3.0.1 a")
 	wantEntries(t, &tb, "a", "10.2.0.0/16", "10.0.0.0/8")
 	wantEntries(t, &tb, "b", "10.1.0.0/16", "192.168.0.0/16")
 	if tb.Len() != 4 {
@@ -220,8 +196,7 @@ func TestMoveToAnotherPeer(t *testing.T) {
 
 func TestRemoveOnlyIfOwned(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.0.0.0/8", "a")
-	mustInsert(t, &tb, "10.1.0.0/16", "b")
+	insertAll(t, &tb, "10.0.0.0/8 a", "10.1.0.0/16 b")
 	if tb.Remove(pfx("10.1.0.0/16"), "a") {
 		t.Fatal("Remove of b's prefix for a succeeded")
 	}
@@ -251,33 +226,22 @@ func TestRemoveKeepsNeighbours(t *testing.T) {
 		mustInsert(t, &tb, p, p)
 	}
 	tb.Remove(pfx("10.0.0.0/16"), "10.0.0.0/16")
-	wantLookup(t, &tb, "10.0.0.1", "10.0.0.0/24")
-	wantLookup(t, &tb, "10.0.1.1", "10.0.0.0/8")
-	wantLookup(t, &tb, "10.0.128.1", "10.0.128.0/17")
-	wantLookup(t, &tb, "10.128.0.1", "10.128.0.0/9")
+	wantLookups(t, &tb, "10.0.0.1 10.0.0.0/24", "10.0.1.1 10.0.0.0/8", "10.0.128.1 10.0.128.0/17",
+		"10.128.0.1 10.128.0.0/9")
 	tb.Remove(pfx("10.0.0.0/8"), "10.0.0.0/8")
-	wantLookup(t, &tb, "10.0.1.1", "")
-	wantLookup(t, &tb, "10.0.0.1", "10.0.0.0/24")
+	wantLookups(t, &tb, "10.0.1.1", "10.0.0.1 10.0.0.0/24")
 	checkInvariants(t, &tb)
 }
 
 func TestRemoveByPeer(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "0.0.0.0/0", "gw")
-	mustInsert(t, &tb, "::/0", "gw")
-	mustInsert(t, &tb, "10.0.0.0/8", "a")
-	mustInsert(t, &tb, "10.1.0.0/16", "b")
-	mustInsert(t, &tb, "10.1.2.0/24", "a")
-	mustInsert(t, &tb, "fd00::/8", "a")
-	mustInsert(t, &tb, "fd00:1::/32", "b")
+	insertAll(t, &tb, "0.0.0.0/0 gw", "::/0 gw", "10.0.0.0/8 a", "10.1.0.0/16 b", "10.1.2.0/24 a",
+		"fd00::/8 a", "fd00:1::/32 b")
 	if n := tb.RemoveByPeer("a"); n != 3 {
 		t.Fatalf("RemoveByPeer(a) = %d, want 3", n)
 	}
 	wantEntries(t, &tb, "a")
-	wantLookup(t, &tb, "10.1.2.3", "b")
-	wantLookup(t, &tb, "10.2.0.1", "gw")
-	wantLookup(t, &tb, "fd00::1", "gw")
-	wantLookup(t, &tb, "fd00:1::1", "b")
+	wantLookups(t, &tb, "10.1.2.3 b", "10.2.0.1 gw", "fd00::1 gw", "fd00:1::1 b")
 	if tb.Len() != 4 {
 		t.Fatalf("Len = %d, want 4", tb.Len())
 	}
@@ -306,8 +270,7 @@ func TestComparablePeerTypes(t *testing.T) {
 
 func TestLookupDoesNotAllocate(t *testing.T) {
 	var tb Table[string]
-	mustInsert(t, &tb, "10.0.0.0/8", "a")
-	mustInsert(t, &tb, "2001:db8::/32", "b")
+	insertAll(t, &tb, "10.0.0.0/8 a", "2001:db8::/32 b")
 	a4, a6 := addr("10.1.2.3"), addr("2001:db8::1")
 	allocs := testing.AllocsPerRun(1000, func() {
 		tb.Lookup(a4)

@@ -5,8 +5,6 @@ package control
 import (
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -30,28 +28,7 @@ func newDevice(t *testing.T, maxPeers int) *device.Device {
 // TestDeviceEngineVectors applies wg(8)'s SET vectors to the engine
 // through DeviceEngine.
 func TestDeviceEngineVectors(t *testing.T) {
-	files, _ := filepath.Glob("../../ifwg/testdata/set-*.bin")
-	if len(files) == 0 {
-		t.Fatal("no SET vectors in ../../ifwg/testdata")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := newNVClient(t, newTestServer(t, DeviceEngine(newDevice(t, 0))), true)
-			if en, _ := n.roundTrip(ifwg.ControlSet, b); en != 0 {
-				t.Fatalf("SET: %v", en)
-			}
-			l, _ := nvlist.Unpack(b)
-			cfg, err := ifwg.DecodeSet(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkApplied(t, cfg, n.device())
-		})
-	}
+	testSetVectors(t, func(t *testing.T) Engine { return DeviceEngine(newDevice(t, 0)) })
 }
 
 // TestDeviceEngineSemantics runs the kernel's rules that depend on the

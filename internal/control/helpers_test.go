@@ -65,12 +65,20 @@ func dialServerAs(t *testing.T, s *Server, who Caller) net.Conn {
 	return client
 }
 
-// nvClient speaks the nvlist framing on one connection.
-type nvClient struct {
+// clientConn is one client connection of a test: the nvlist and UAPI
+// clients are both made of it.
+type clientConn struct {
 	t *testing.T
 	c net.Conn
 	r *bufio.Reader
 }
+
+func newClientConn(t *testing.T, c net.Conn) clientConn {
+	return clientConn{t: t, c: c, r: bufio.NewReader(c)}
+}
+
+// nvClient speaks the nvlist framing on one connection.
+type nvClient struct{ clientConn }
 
 // newNVClient connects to s and sends the nvlist greeting.
 func newNVClient(t *testing.T, s *Server, priv bool) *nvClient {
@@ -79,7 +87,7 @@ func newNVClient(t *testing.T, s *Server, priv bool) *nvClient {
 	if _, err := c.Write([]byte(ifwg.ControlHello)); err != nil {
 		t.Fatal(err)
 	}
-	return &nvClient{t: t, c: c, r: bufio.NewReader(c)}
+	return &nvClient{newClientConn(t, c)}
 }
 
 // roundTrip sends one request and reads its reply.

@@ -202,7 +202,7 @@ func TestFramingErrorsClose(t *testing.T) {
 	t.Run("bad greeting", func(t *testing.T) {
 		c := dialServer(t, newTestServer(t, newFakeEngine()), true)
 		c.Write([]byte("nvlist=2\n"))
-		n := &nvClient{t: t, c: c, r: bufioReader(c)}
+		n := &nvClient{clientConn{t: t, c: c, r: bufioReader(c)}}
 		n.expectClosed()
 	})
 }
@@ -247,9 +247,16 @@ func TestEngineClosed(t *testing.T) {
 // TestSetVectors applies the SET vectors that wg(8) produces for common
 // commands and checks them against ifwg's all-or-nothing decoding.
 func TestSetVectors(t *testing.T) {
+	testSetVectors(t, func(*testing.T) Engine { return newFakeEngine() })
+}
+
+// testSetVectors applies each SET vector of ifwg/testdata to a fresh
+// engine made by newEngine, through a server, and checks what GET then
+// shows against ifwg's all-or-nothing decoding of the vector.
+func testSetVectors(t *testing.T, newEngine func(t *testing.T) Engine) {
 	files, _ := filepath.Glob("../../ifwg/testdata/set-*.bin")
 	if len(files) == 0 {
-		t.Fatal("no SET vectors found")
+		t.Fatal("no SET vectors in ../../ifwg/testdata")
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -257,8 +264,7 @@ func TestSetVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := newFakeEngine()
-			n := newNVClient(t, newTestServer(t, e), true)
+			n := newNVClient(t, newTestServer(t, newEngine(t)), true)
 			if en, _ := n.roundTrip(ifwg.ControlSet, b); en != 0 {
 				t.Fatalf("SET: %v", en)
 			}

@@ -8,21 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 
 	"github.com/wgbsd/wgbsd/ifwg"
+	"github.com/wgbsd/wgbsd/internal/sockettest"
 	"github.com/wgbsd/wgbsd/internal/testenv"
 )
 
-// nameSeq numbers the interfaces of one test process.
-var nameSeq atomic.Uint32
-
 // uniqueName returns an interface name no other test process uses.
-func uniqueName() string {
-	return fmt.Sprintf("wgct%07d%02d", os.Getpid()%10000000, nameSeq.Add(1)%100)
-}
+func uniqueName() string { return sockettest.IfName("wgct") }
 
 // runAs runs a program, as the given user when uid is not 0, and returns
 // its standard output and error.

@@ -3,10 +3,8 @@
 package control
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,23 +13,19 @@ import (
 )
 
 // uapiClient speaks UAPI on one connection.
-type uapiClient struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
+type uapiClient struct{ clientConn }
 
 func newUAPIClient(t *testing.T, s *Server, priv bool) *uapiClient {
 	t.Helper()
 	c := dialServer(t, s, priv)
-	return &uapiClient{t: t, c: c, r: bufio.NewReader(c)}
+	return &uapiClient{newClientConn(t, c)}
 }
 
 // newUAPIClientAs connects to s as who.
 func newUAPIClientAs(t *testing.T, s *Server, who Caller) *uapiClient {
 	t.Helper()
 	c := dialServerAs(t, s, who)
-	return &uapiClient{t: t, c: c, r: bufio.NewReader(c)}
+	return &uapiClient{newClientConn(t, c)}
 }
 
 // send writes raw request text.

@@ -52,12 +52,10 @@ func NewChecker(local noise.PublicKey, clock func() time.Time) *Checker {
 // or a response, as received). It fails with ErrInvalidMAC1, or
 // ErrNotHandshake if msg is not a handshake message.
 func (c *Checker) CheckMAC1(msg []byte) error {
-	off1, _, err := macOffsets(msg)
+	want, off1, _, err := mac1Of(&c.mac1Key, msg)
 	if err != nil {
 		return err
 	}
-	var want [noise.MACSize]byte
-	mac(&want, c.mac1Key[:], msg[:off1])
 	if !equalMAC(want[:], msg[off1:off1+noise.MACSize]) {
 		return errInvalidMAC1
 	}

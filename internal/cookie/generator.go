@@ -51,12 +51,10 @@ func NewGenerator(remote noise.PublicKey, clock func() time.Time) *Generator {
 // The message's mac1 and sender index are remembered so that a cookie reply
 // to it can be consumed. It fails with ErrNotHandshake.
 func (g *Generator) AddMACs(msg []byte) error {
-	off1, off2, err := macOffsets(msg)
+	m1, off1, off2, err := mac1Of(&g.mac1Key, msg)
 	if err != nil {
 		return err
 	}
-	var m1 [noise.MACSize]byte
-	mac(&m1, g.mac1Key[:], msg[:off1])
 	copy(msg[off1:], m1[:])
 
 	g.mu.Lock()

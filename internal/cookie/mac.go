@@ -6,13 +6,13 @@ import (
 	"crypto/cipher"
 	"crypto/subtle"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/crypto/blake2s"
 	"golang.org/x/crypto/chacha20poly1305"
 
+	"github.com/wgbsd/wgbsd/internal/enum"
 	"github.com/wgbsd/wgbsd/internal/noise"
 )
 
@@ -40,29 +40,44 @@ const (
 	CookieUseTime = CookieRefreshTime - CookieLatency
 )
 
-// The sentinel errors below classify failures for the engine; returned
-// errors wrap one of them.
-var (
+// Error is a class of failure for the engine; returned errors wrap one
+// Error with context. Test with errors.Is, or take the class with
+// errors.As.
+type Error uint8
+
+// The classes of failure.
+const (
 	// ErrInvalidMAC1 reports a handshake message whose mac1 is wrong: drop
 	// it without further work.
-	ErrInvalidMAC1 = errors.New("invalid mac1")
+	ErrInvalidMAC1 Error = iota + 1
 
 	// ErrInvalidMAC2 reports a handshake message whose mac2 is wrong or
 	// absent while under load: answer it with a cookie reply.
-	ErrInvalidMAC2 = errors.New("invalid mac2")
+	ErrInvalidMAC2
 
 	// ErrNotHandshake reports a message given to a MAC function that is not
 	// a well-formed initiation or response.
-	ErrNotHandshake = errors.New("not a handshake message")
+	ErrNotHandshake
 
 	// ErrUnexpectedCookieReply reports a cookie reply that does not answer
 	// the last handshake message stamped by the Generator.
-	ErrUnexpectedCookieReply = errors.New("unexpected cookie reply")
+	ErrUnexpectedCookieReply
 
 	// ErrInvalidCookieReply reports a cookie reply that fails
 	// authentication.
-	ErrInvalidCookieReply = errors.New("invalid cookie reply")
+	ErrInvalidCookieReply
 )
+
+var errorText = [...]string{
+	ErrInvalidMAC1:           "invalid mac1",
+	ErrInvalidMAC2:           "invalid mac2",
+	ErrNotHandshake:          "not a handshake message",
+	ErrUnexpectedCookieReply: "unexpected cookie reply",
+	ErrInvalidCookieReply:    "invalid cookie reply",
+}
+
+// Error returns the class's text.
+func (e Error) Error() string { return enum.Name(errorText[:], e, "cookie error %d") }
 
 // macOffsets returns the offsets of mac1 and mac2 in the handshake message
 // msg, checking that msg is an initiation or a response.
@@ -75,6 +90,17 @@ func macOffsets(msg []byte) (mac1, mac2 int, err error) {
 }
 
 var errNotHandshake = fmt.Errorf("mac: %w", ErrNotHandshake)
+
+// mac1Of returns the mac1 that key gives the handshake message msg, and
+// the offsets of msg's mac1 and mac2, checking that msg is an initiation
+// or a response.
+func mac1Of(key *[blake2s.Size]byte, msg []byte) (m1 [noise.MACSize]byte, off1, off2 int, err error) {
+	off1, off2, err = macOffsets(msg)
+	if err == nil {
+		mac(&m1, key[:], msg[:off1])
+	}
+	return m1, off1, off2, err
+}
 
 // senderIndex returns the sender index of a handshake message: both the
 // initiation and the response carry it at offset 4.

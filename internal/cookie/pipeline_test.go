@@ -4,6 +4,7 @@ package cookie
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"net/netip"
 	"testing"
@@ -45,34 +46,38 @@ func newEnds(t *testing.T) (ini, resp *peerEnd) {
 
 // receiveInitiation is the responder's path for a received datagram.
 func (p *peerEnd) receiveInitiation(b []byte, underLoad bool) error {
-	if _, err := noise.ParseMessageType(b); err != nil {
+	return receive(p, b, srcA, underLoad, func(m *noise.MessageInitiation) error {
+		_, err := p.id.ConsumeInitiation(m, p.lookup)
 		return err
-	}
-	if err := p.chk.Check(b, srcA, underLoad); err != nil {
-		return err
-	}
-	var m noise.MessageInitiation
-	if err := m.UnmarshalBinary(b); err != nil {
-		return err
-	}
-	_, err := p.id.ConsumeInitiation(&m, p.lookup)
-	return err
+	})
 }
 
 // receiveResponse is the initiator's path for a received response.
 func (p *peerEnd) receiveResponse(b []byte, underLoad bool) error {
+	return receive(p, b, srcC, underLoad, func(m *noise.MessageResponse) error {
+		_, err := p.hs.ConsumeResponse(m)
+		return err
+	})
+}
+
+// receive takes a handshake datagram from src the way an engine does:
+// the type check, p's Checker, decoding into a message of the type
+// consume takes, and consume.
+func receive[M any, P interface {
+	*M
+	UnmarshalBinary([]byte) error
+}](p *peerEnd, b []byte, src netip.AddrPort, underLoad bool, consume func(P) error) error {
 	if _, err := noise.ParseMessageType(b); err != nil {
 		return err
 	}
-	if err := p.chk.Check(b, srcC, underLoad); err != nil {
+	if err := p.chk.Check(b, src, underLoad); err != nil {
 		return err
 	}
-	var m noise.MessageResponse
+	m := P(new(M))
 	if err := m.UnmarshalBinary(b); err != nil {
 		return err
 	}
-	_, err := p.hs.ConsumeResponse(&m)
-	return err
+	return consume(m)
 }
 
 // giveCookie hands gen a cookie from chk for src, as after a cookie reply.
@@ -103,24 +108,31 @@ func TestEveryByteOfHandshakeMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wire, _ := init.MarshalBinary()
-		giveCookie(t, ini.gen, resp.chk, wire, srcA)
-		if err := ini.gen.AddMACs(wire); err != nil {
-			t.Fatal(err)
-		}
+		wire := withMACs(t, ini.gen, resp.chk, init, srcA)
 		checkEveryByte(t, "initiation", wire, underLoad, resp.receiveInitiation)
 
 		rmsg, _, err := resp.hs.CreateResponse(202)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rwire, _ := rmsg.MarshalBinary()
-		giveCookie(t, resp.gen, ini.chk, rwire, srcC)
-		if err := resp.gen.AddMACs(rwire); err != nil {
-			t.Fatal(err)
-		}
+		rwire := withMACs(t, resp.gen, ini.chk, rmsg, srcC)
 		checkEveryByte(t, "response", rwire, underLoad, ini.receiveResponse)
 	}
+}
+
+// withMACs returns the wire form of msg with its MACs stamped by gen,
+// after gen got a cookie for src from chk: mac2 is set.
+func withMACs(t *testing.T, gen *Generator, chk *Checker, msg encoding.BinaryMarshaler, src netip.AddrPort) []byte {
+	t.Helper()
+	wire, err := msg.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	giveCookie(t, gen, chk, wire, src)
+	if err := gen.AddMACs(wire); err != nil {
+		t.Fatal(err)
+	}
+	return wire
 }
 
 // checkEveryByte flips the lowest and the highest bit of each byte of the

@@ -116,12 +116,19 @@ func (d *Device) handleInitiation(id *identity, msg []byte, src netip.AddrPort) 
 	if p == nil || p.handshake != h || !p.isActive() {
 		return
 	}
-	d.log.Verbosef("%v - Received handshake initiation", p)
-	p.rxBytes.Add(uint64(len(msg)))
+	p.receivedHandshakeMessage(noise.MessageInitiationType, len(msg), src)
+	p.sendHandshakeResponse()
+}
+
+// receivedHandshakeMessage counts an authenticated handshake message of
+// type t, n bytes from src: p's endpoint becomes src, and the timers see
+// a packet received.
+func (p *peer) receivedHandshakeMessage(t noise.MessageType, n int, src netip.AddrPort) {
+	p.device.log.Verbosef("%v - Received %v", p, t)
+	p.rxBytes.Add(uint64(n))
 	p.setEndpoint(src)
 	p.timersAnyAuthenticatedPacketTraversal()
 	p.timersAnyAuthenticatedPacketReceived()
-	p.sendHandshakeResponse()
 }
 
 // handleResponse consumes the response to one of our initiations.
@@ -157,11 +164,7 @@ func (d *Device) handleResponse(msg []byte, src netip.AddrPort) {
 		p.zeroKeyMaterial()
 		return
 	}
-	d.log.Verbosef("%v - Received handshake response", p)
-	p.rxBytes.Add(uint64(len(msg)))
-	p.setEndpoint(src)
-	p.timersAnyAuthenticatedPacketTraversal()
-	p.timersAnyAuthenticatedPacketReceived()
+	p.receivedHandshakeMessage(noise.MessageResponseType, len(msg), src)
 	p.timersSessionDerived()
 	p.timersHandshakeComplete()
 	p.sendKeepalive()
@@ -214,20 +217,29 @@ func (p *peer) sendHandshakeInitiation(isRetry bool) {
 		return
 	}
 
-	d.log.Verbosef("%v - Sending handshake initiation", p)
 	var buf [noise.MessageInitiationSize]byte
 	out, _ := init.AppendBinary(buf[:0])
-	if err := p.cookies.AddMACs(out); err != nil {
-		d.log.Errorf("%v - Failed to add MACs to initiation: %v", p, err)
+	p.sendHandshakeMessage(noise.MessageInitiationType, out)
+}
+
+// sendHandshakeMessage adds the MACs to msg, a marshalled initiation or
+// response (its type t), updates the timers of a packet sent and sends
+// msg to p. The timers are updated before sending, so that the answer
+// cannot arrive before the retransmission it cancels is armed.
+func (p *peer) sendHandshakeMessage(t noise.MessageType, msg []byte) {
+	d := p.device
+	d.log.Verbosef("%v - Sending %v", p, t)
+	if err := p.cookies.AddMACs(msg); err != nil {
+		d.log.Errorf("%v - Failed to add MACs to %v: %v", p, t, err)
 		return
 	}
-	// The timers are updated before sending, so that the response
-	// cannot arrive before the retransmission it cancels is armed.
 	p.timersAnyAuthenticatedPacketTraversal()
 	p.timersAnyAuthenticatedPacketSent()
-	p.timersHandshakeInitiated()
-	if err := p.sendMessage(out); err != nil {
-		d.log.Verbosef("%v - Failed to send handshake initiation: %v", p, err)
+	if t == noise.MessageInitiationType {
+		p.timersHandshakeInitiated()
+	}
+	if err := p.sendMessage(msg); err != nil {
+		d.log.Verbosef("%v - Failed to send %v: %v", p, t, err)
 	}
 }
 
@@ -269,16 +281,7 @@ func (p *peer) sendHandshakeResponse() {
 	}
 	p.timersSessionDerived()
 
-	d.log.Verbosef("%v - Sending handshake response", p)
 	var buf [noise.MessageResponseSize]byte
 	out, _ := resp.AppendBinary(buf[:0])
-	if err := p.cookies.AddMACs(out); err != nil {
-		d.log.Errorf("%v - Failed to add MACs to response: %v", p, err)
-		return
-	}
-	p.timersAnyAuthenticatedPacketTraversal()
-	p.timersAnyAuthenticatedPacketSent()
-	if err := p.sendMessage(out); err != nil {
-		d.log.Verbosef("%v - Failed to send handshake response: %v", p, err)
-	}
+	p.sendHandshakeMessage(noise.MessageResponseType, out)
 }

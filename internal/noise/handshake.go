@@ -3,6 +3,7 @@
 package noise
 
 import (
+	"crypto/ecdh"
 	"fmt"
 	"io"
 	"sync"
@@ -65,13 +66,17 @@ type Handshake struct {
 	staticStatic      [KeySize]byte
 	staticStaticValid bool
 
-	state           HandshakeState
-	hash            [blake2sSize]byte
-	chainKey        [blake2sSize]byte
-	localEphemeral  PrivateKey
-	remoteEphemeral PublicKey
-	localIndex      uint32
-	remoteIndex     uint32
+	state          HandshakeState
+	hash           [blake2sSize]byte
+	chainKey       [blake2sSize]byte
+	localEphemeral PrivateKey
+	// localEphemeralKey is localEphemeral in crypto/ecdh's form, for
+	// the Diffie-Hellman of the response; nil when localEphemeral is
+	// zero.
+	localEphemeralKey *ecdh.PrivateKey
+	remoteEphemeral   PublicKey
+	localIndex        uint32
+	remoteIndex       uint32
 
 	lastTimestamp          tai64n.Timestamp
 	lastInitiationConsumed time.Time
@@ -101,7 +106,7 @@ func (h *Handshake) precompute(local *StaticIdentity) {
 	if local == nil {
 		return
 	}
-	ss, err := dh(&local.private, &h.remoteStatic)
+	ss, err := dh(local.key, &h.remoteStatic)
 	if err != nil {
 		return
 	}
@@ -170,18 +175,33 @@ func (h *Handshake) clearLocked() {
 	setZero(h.hash[:])
 	setZero(h.chainKey[:])
 	setZero(h.localEphemeral[:])
+	h.localEphemeralKey = nil
 	setZero(h.remoteEphemeral[:])
 	h.localIndex = 0
 	h.remoteIndex = 0
 	h.state = HandshakeZeroed
 }
 
-// newEphemeral returns a fresh ephemeral private key.
-func (h *Handshake) newEphemeral() (PrivateKey, error) {
+// newEphemeral returns a fresh ephemeral private key, in both forms.
+func (h *Handshake) newEphemeral() (PrivateKey, *ecdh.PrivateKey, error) {
+	var (
+		k   PrivateKey
+		err error
+	)
 	if h.rand != nil {
-		return newPrivateKey(h.rand)
+		k, err = newPrivateKey(h.rand)
+	} else {
+		k, err = NewPrivateKey()
 	}
-	return NewPrivateKey()
+	if err != nil {
+		return PrivateKey{}, nil, err
+	}
+	key, err := k.ecdhKey()
+	if err != nil {
+		setZero(k[:])
+		return PrivateKey{}, nil, err
+	}
+	return k, key, nil
 }
 
 // ready checks that h has an identity and a usable static-static secret.

@@ -22,12 +22,13 @@ func (h *Handshake) CreateInitiation(localIndex uint32) (*MessageInitiation, err
 	if err := h.ready(); err != nil {
 		return nil, errorf("create initiation", err)
 	}
-	ephemeral, err := h.newEphemeral()
+	ephemeral, ephemeralKey, err := h.newEphemeral()
 	if err != nil {
 		return nil, err
 	}
 	defer setZero(ephemeral[:])
-	msg := &MessageInitiation{Sender: localIndex, Ephemeral: ephemeral.PublicKey()}
+	msg := &MessageInitiation{Sender: localIndex}
+	copy(msg.Ephemeral[:], ephemeralKey.PublicKey().Bytes())
 
 	ck := initialChainKey
 	hs := initialHash
@@ -41,7 +42,7 @@ func (h *Handshake) CreateInitiation(localIndex uint32) (*MessageInitiation, err
 	// es: encrypt our static public key.
 	var key [KeySize]byte
 	defer setZero(key[:])
-	es, err := dh(&ephemeral, &h.remoteStatic)
+	es, err := dh(ephemeralKey, &h.remoteStatic)
 	if err != nil {
 		return nil, errorf("create initiation", err)
 	}
@@ -60,6 +61,7 @@ func (h *Handshake) CreateInitiation(localIndex uint32) (*MessageInitiation, err
 	h.chainKey = ck
 	h.hash = hs
 	h.localEphemeral = ephemeral
+	h.localEphemeralKey = ephemeralKey
 	h.localIndex = localIndex
 	h.state = HandshakeInitiationCreated
 	return msg, nil
@@ -86,7 +88,7 @@ func (id *StaticIdentity) ConsumeInitiation(msg *MessageInitiation, lookup PeerL
 	// es: decrypt the initiator's static public key.
 	var key [KeySize]byte
 	defer setZero(key[:])
-	es, err := dh(&id.private, &msg.Ephemeral)
+	es, err := dh(id.key, &msg.Ephemeral)
 	if err != nil {
 		return nil, errorf("consume initiation: ephemeral", err)
 	}

@@ -3,13 +3,12 @@
 package noise
 
 import (
+	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"io"
-
-	"golang.org/x/crypto/curve25519"
 )
 
 // PrivateKey is a Curve25519 private key. Formatting it with any fmt verb
@@ -50,12 +49,23 @@ func (k *PrivateKey) clamp() {
 // copy of k, so an unclamped key gives the same result as its clamped form.
 func (k PrivateKey) PublicKey() PublicKey {
 	var pub PublicKey
-	out, err := curve25519.X25519(k[:], curve25519.Basepoint)
-	if err == nil {
-		copy(pub[:], out)
+	if key, err := k.ecdhKey(); err == nil {
+		copy(pub[:], key.PublicKey().Bytes())
 	}
-	// With the base point the result is never all zeros, so err is nil.
 	return pub
+}
+
+// ecdhKey returns k in crypto/ecdh's form, for dh. Making it computes the
+// public key, one scalar multiplication; each Diffie-Hellman with it is
+// then one more. (golang.org/x/crypto/curve25519.X25519 makes such a key
+// for every call, so that each of its calls costs two.) It fails only in
+// FIPS 140-only mode, which forbids X25519.
+func (k *PrivateKey) ecdhKey() (*ecdh.PrivateKey, error) {
+	key, err := ecdh.X25519().NewPrivateKey(k[:])
+	if err != nil {
+		return nil, fmt.Errorf("x25519 key: %w", err)
+	}
+	return key, nil
 }
 
 // IsZero reports whether k is all zeros (no key set). It runs in constant
@@ -123,6 +133,8 @@ func isZero(b []byte) bool {
 type StaticIdentity struct {
 	private PrivateKey
 	public  PublicKey
+	// key is private in crypto/ecdh's form, for dh.
+	key *ecdh.PrivateKey
 
 	// initialHash is HASH(HASH(HASH(Construction) || Identifier) || public),
 	// the hash with which a responder starts consuming an initiation.
@@ -137,7 +149,12 @@ func NewStaticIdentity(private PrivateKey) (*StaticIdentity, error) {
 	}
 	id := &StaticIdentity{private: private}
 	id.private.clamp()
-	id.public = id.private.PublicKey()
+	key, err := id.private.ecdhKey()
+	if err != nil {
+		return nil, fmt.Errorf("new static identity: %w", err)
+	}
+	id.key = key
+	copy(id.public[:], key.PublicKey().Bytes())
 	id.initialHash = initialHash
 	mixHash(&id.initialHash, id.public[:])
 	return id, nil

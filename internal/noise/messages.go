@@ -5,6 +5,9 @@ package noise
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
+
+	"github.com/wgbsd/wgbsd/internal/enum"
 )
 
 // MessageType is the first field of every WireGuard message: one type byte
@@ -26,19 +29,16 @@ const (
 	MessageTransportType MessageType = 4
 )
 
+var messageTypeNames = [...]string{
+	MessageInitiationType:  "handshake initiation",
+	MessageResponseType:    "handshake response",
+	MessageCookieReplyType: "cookie reply",
+	MessageTransportType:   "transport data",
+}
+
 // String returns the protocol's name for t.
 func (t MessageType) String() string {
-	switch t {
-	case MessageInitiationType:
-		return "handshake initiation"
-	case MessageResponseType:
-		return "handshake response"
-	case MessageCookieReplyType:
-		return "cookie reply"
-	case MessageTransportType:
-		return "transport data"
-	}
-	return fmt.Sprintf("unknown message type %d", uint32(t))
+	return enum.Name(messageTypeNames[:], t, "unknown message type %d")
 }
 
 // Errors of ParseMessageType, built once: it runs on every datagram.
@@ -90,6 +90,55 @@ func checkMessage(b []byte, t MessageType, size int) error {
 	return nil
 }
 
+// layout is the wire form of a handshake message or a cookie reply: the
+// type, then the 32-bit little-endian indices, then the fixed-size byte
+// fields, size bytes in all. Each message type lists its own fields.
+type layout struct {
+	typ     MessageType
+	size    int
+	indices []*uint32
+	fields  [][]byte
+}
+
+// append appends the message to b, growing b at most once.
+func (l layout) append(b []byte) ([]byte, error) {
+	b = slices.Grow(b, l.size)
+	b = binary.LittleEndian.AppendUint32(b, uint32(l.typ))
+	for _, x := range l.indices {
+		b = binary.LittleEndian.AppendUint32(b, *x)
+	}
+	for _, f := range l.fields {
+		b = append(b, f...)
+	}
+	return b, nil
+}
+
+// unmarshal sets the fields from b, which must be exactly one message of
+// the type.
+func (l layout) unmarshal(b []byte) error {
+	if err := checkMessage(b, l.typ, l.size); err != nil {
+		return err
+	}
+	b = b[4:]
+	for _, x := range l.indices {
+		*x = binary.LittleEndian.Uint32(b)
+		b = b[4:]
+	}
+	for _, f := range l.fields {
+		b = b[copy(f, b):]
+	}
+	return nil
+}
+
+// MACs are the two message authentication codes that end both handshake
+// messages.
+type MACs struct {
+	// MAC1 authenticates the message with the receiver's public key.
+	MAC1 [MACSize]byte
+	// MAC2 authenticates the message with a cookie, or is zero.
+	MAC2 [MACSize]byte
+}
+
 // MessageInitiation is the first handshake message, sent by the initiator.
 type MessageInitiation struct {
 	// Sender is the initiator's local index for this handshake.
@@ -100,42 +149,19 @@ type MessageInitiation struct {
 	Static [KeySize + TagSize]byte
 	// Timestamp is the encrypted TAI64N timestamp and its tag.
 	Timestamp [12 + TagSize]byte
-	// MAC1 authenticates the message with the responder's public key.
-	MAC1 [MACSize]byte
-	// MAC2 authenticates the message with a cookie, or is zero.
-	MAC2 [MACSize]byte
+	MACs
 }
 
-// AppendBinary appends the 148-byte wire form of m to b.
-func (m *MessageInitiation) AppendBinary(b []byte) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(b, uint32(MessageInitiationType))
-	b = binary.LittleEndian.AppendUint32(b, m.Sender)
-	b = append(b, m.Ephemeral[:]...)
-	b = append(b, m.Static[:]...)
-	b = append(b, m.Timestamp[:]...)
-	b = append(b, m.MAC1[:]...)
-	return append(b, m.MAC2[:]...), nil
-}
+// AppendBinary and MarshalBinary append and return the 148-byte wire
+// form of m; UnmarshalBinary sets m from it, failing with ErrInvalidMessage
+// unless b is exactly one initiation.
+func (m *MessageInitiation) AppendBinary(b []byte) ([]byte, error) { return m.layout().append(b) }
+func (m *MessageInitiation) MarshalBinary() ([]byte, error)        { return m.layout().append(nil) }
+func (m *MessageInitiation) UnmarshalBinary(b []byte) error        { return m.layout().unmarshal(b) }
 
-// MarshalBinary returns the 148-byte wire form of m.
-func (m *MessageInitiation) MarshalBinary() ([]byte, error) {
-	return m.AppendBinary(make([]byte, 0, MessageInitiationSize))
-}
-
-// UnmarshalBinary sets m from its wire form. It fails with
-// ErrInvalidMessage unless b is exactly one initiation.
-func (m *MessageInitiation) UnmarshalBinary(b []byte) error {
-	if err := checkMessage(b, MessageInitiationType, MessageInitiationSize); err != nil {
-		return err
-	}
-	m.Sender = binary.LittleEndian.Uint32(b[4:])
-	b = b[8:]
-	b = b[copy(m.Ephemeral[:], b):]
-	b = b[copy(m.Static[:], b):]
-	b = b[copy(m.Timestamp[:], b):]
-	b = b[copy(m.MAC1[:], b):]
-	copy(m.MAC2[:], b)
-	return nil
+func (m *MessageInitiation) layout() layout {
+	return layout{MessageInitiationType, MessageInitiationSize, []*uint32{&m.Sender},
+		[][]byte{m.Ephemeral[:], m.Static[:], m.Timestamp[:], m.MAC1[:], m.MAC2[:]}}
 }
 
 // MessageResponse is the second handshake message, sent by the responder.
@@ -148,42 +174,19 @@ type MessageResponse struct {
 	Ephemeral PublicKey
 	// Empty is the tag of an encrypted empty plaintext.
 	Empty [TagSize]byte
-	// MAC1 authenticates the message with the initiator's public key.
-	MAC1 [MACSize]byte
-	// MAC2 authenticates the message with a cookie, or is zero.
-	MAC2 [MACSize]byte
+	MACs
 }
 
-// AppendBinary appends the 92-byte wire form of m to b.
-func (m *MessageResponse) AppendBinary(b []byte) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(b, uint32(MessageResponseType))
-	b = binary.LittleEndian.AppendUint32(b, m.Sender)
-	b = binary.LittleEndian.AppendUint32(b, m.Receiver)
-	b = append(b, m.Ephemeral[:]...)
-	b = append(b, m.Empty[:]...)
-	b = append(b, m.MAC1[:]...)
-	return append(b, m.MAC2[:]...), nil
-}
+// AppendBinary and MarshalBinary append and return the 92-byte wire
+// form of m; UnmarshalBinary sets m from it, failing with ErrInvalidMessage
+// unless b is exactly one response.
+func (m *MessageResponse) AppendBinary(b []byte) ([]byte, error) { return m.layout().append(b) }
+func (m *MessageResponse) MarshalBinary() ([]byte, error)        { return m.layout().append(nil) }
+func (m *MessageResponse) UnmarshalBinary(b []byte) error        { return m.layout().unmarshal(b) }
 
-// MarshalBinary returns the 92-byte wire form of m.
-func (m *MessageResponse) MarshalBinary() ([]byte, error) {
-	return m.AppendBinary(make([]byte, 0, MessageResponseSize))
-}
-
-// UnmarshalBinary sets m from its wire form. It fails with
-// ErrInvalidMessage unless b is exactly one response.
-func (m *MessageResponse) UnmarshalBinary(b []byte) error {
-	if err := checkMessage(b, MessageResponseType, MessageResponseSize); err != nil {
-		return err
-	}
-	m.Sender = binary.LittleEndian.Uint32(b[4:])
-	m.Receiver = binary.LittleEndian.Uint32(b[8:])
-	b = b[12:]
-	b = b[copy(m.Ephemeral[:], b):]
-	b = b[copy(m.Empty[:], b):]
-	b = b[copy(m.MAC1[:], b):]
-	copy(m.MAC2[:], b)
-	return nil
+func (m *MessageResponse) layout() layout {
+	return layout{MessageResponseType, MessageResponseSize, []*uint32{&m.Sender, &m.Receiver},
+		[][]byte{m.Ephemeral[:], m.Empty[:], m.MAC1[:], m.MAC2[:]}}
 }
 
 // MessageCookieReply is sent by a responder under load instead of a
@@ -198,29 +201,16 @@ type MessageCookieReply struct {
 	Cookie [CookieSize + TagSize]byte
 }
 
-// AppendBinary appends the 64-byte wire form of m to b.
-func (m *MessageCookieReply) AppendBinary(b []byte) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(b, uint32(MessageCookieReplyType))
-	b = binary.LittleEndian.AppendUint32(b, m.Receiver)
-	b = append(b, m.Nonce[:]...)
-	return append(b, m.Cookie[:]...), nil
-}
+// AppendBinary and MarshalBinary append and return the 64-byte wire
+// form of m; UnmarshalBinary sets m from it, failing with ErrInvalidMessage
+// unless b is exactly one cookie reply.
+func (m *MessageCookieReply) AppendBinary(b []byte) ([]byte, error) { return m.layout().append(b) }
+func (m *MessageCookieReply) MarshalBinary() ([]byte, error)        { return m.layout().append(nil) }
+func (m *MessageCookieReply) UnmarshalBinary(b []byte) error        { return m.layout().unmarshal(b) }
 
-// MarshalBinary returns the 64-byte wire form of m.
-func (m *MessageCookieReply) MarshalBinary() ([]byte, error) {
-	return m.AppendBinary(make([]byte, 0, MessageCookieReplySize))
-}
-
-// UnmarshalBinary sets m from its wire form. It fails with
-// ErrInvalidMessage unless b is exactly one cookie reply.
-func (m *MessageCookieReply) UnmarshalBinary(b []byte) error {
-	if err := checkMessage(b, MessageCookieReplyType, MessageCookieReplySize); err != nil {
-		return err
-	}
-	m.Receiver = binary.LittleEndian.Uint32(b[4:])
-	copy(m.Nonce[:], b[8:])
-	copy(m.Cookie[:], b[8+CookieNonceSize:])
-	return nil
+func (m *MessageCookieReply) layout() layout {
+	return layout{MessageCookieReplyType, MessageCookieReplySize, []*uint32{&m.Receiver},
+		[][]byte{m.Nonce[:], m.Cookie[:]}}
 }
 
 // MessageTransportHeader is the 16-byte header of a transport data message.

@@ -3,13 +3,13 @@
 package noise
 
 import (
+	"crypto/ecdh"
 	"crypto/hmac"
 	"fmt"
 	"hash"
 
 	"golang.org/x/crypto/blake2s"
 	"golang.org/x/crypto/chacha20poly1305"
-	"golang.org/x/crypto/curve25519"
 )
 
 // blake2sSize is the output length of HASH and HMAC: BLAKE2s-256.
@@ -42,22 +42,66 @@ func newHash() hash.Hash {
 	return h
 }
 
-// mixHash sets h to HASH(h || data).
+// mixHash sets h to HASH(h || data). The data of a handshake (at most a
+// block) is hashed from a buffer on the stack, without allocating.
 func mixHash(h *[blake2sSize]byte, data []byte) {
-	d := newHash()
-	d.Write(h[:])
-	d.Write(data)
-	d.Sum(h[:0])
+	var buf [blake2sSize + blake2s.BlockSize]byte
+	if len(data) > blake2s.BlockSize {
+		d := newHash()
+		d.Write(h[:])
+		d.Write(data)
+		d.Sum(h[:0])
+		return
+	}
+	copy(buf[:], h[:])
+	n := blake2sSize + copy(buf[blake2sSize:], data)
+	*h = blake2s.Sum256(buf[:n])
 }
 
-// hmacInto sets out to HMAC-BLAKE2s(key, parts...). out may alias key:
-// the key is copied into the HMAC state before out is written.
-func hmacInto(out *[blake2sSize]byte, key []byte, parts ...[]byte) {
-	m := hmac.New(newHash, key)
+// hmacInto sets out to HMAC-BLAKE2s(key, parts...), HASH((key ^ opad) ||
+// HASH((key ^ ipad) || parts)) with the key padded to a block. out may
+// alias key: the key is read before out is written. When the parts fit
+// in a block, as in every KDF of a handshake, both hashes run over a
+// buffer on the stack, without the allocations of crypto/hmac.
+func hmacInto(out *[blake2sSize]byte, key *[blake2sSize]byte, parts ...[]byte) {
+	const block = blake2s.BlockSize
+	size := 0
 	for _, p := range parts {
-		m.Write(p)
+		size += len(p)
 	}
-	m.Sum(out[:0])
+	if size > block {
+		// The parts are joined into a copy: written to crypto/hmac
+		// themselves, they would escape, and every caller's parts
+		// with them.
+		msg := make([]byte, 0, size)
+		for _, p := range parts {
+			msg = append(msg, p...)
+		}
+		m := hmac.New(newHash, key[:])
+		m.Write(msg)
+		m.Sum(out[:0])
+		return
+	}
+	var buf [2 * block]byte
+	pad := func(b byte) {
+		for i := range block {
+			buf[i] = b
+		}
+		for i, k := range key {
+			buf[i] ^= k
+		}
+	}
+	pad(0x36)
+	n := block
+	for _, p := range parts {
+		n += copy(buf[n:], p)
+	}
+	inner := blake2s.Sum256(buf[:n])
+	pad(0x5c)
+	n = block + copy(buf[block:], inner[:])
+	*out = blake2s.Sum256(buf[:n])
+	setZero(buf[:])
+	setZero(inner[:])
 }
 
 // kdf derives len(outs) keys (one to three) from the chaining key ck and
@@ -69,10 +113,10 @@ func hmacInto(out *[blake2sSize]byte, key []byte, parts ...[]byte) {
 // written.
 func kdf(ck *[blake2sSize]byte, input []byte, outs ...*[blake2sSize]byte) {
 	var prk, t [blake2sSize]byte
-	hmacInto(&prk, ck[:], input)
+	hmacInto(&prk, ck, input)
 	var prev []byte
 	for i, out := range outs {
-		hmacInto(&t, prk[:], prev, []byte{byte(i + 1)})
+		hmacInto(&t, &prk, prev, []byte{byte(i + 1)})
 		*out = t
 		prev = t[:]
 	}
@@ -80,11 +124,16 @@ func kdf(ck *[blake2sSize]byte, input []byte, outs ...*[blake2sSize]byte) {
 	setZero(t[:])
 }
 
-// dh returns the X25519 shared secret of private and public. It fails with
-// ErrLowOrderPoint when public is a low-order point (the secret is zero).
-func dh(private *PrivateKey, public *PublicKey) ([KeySize]byte, error) {
+// dh returns the X25519 shared secret of private and public, one scalar
+// multiplication. It fails with ErrLowOrderPoint when public is a
+// low-order point (the secret is zero).
+func dh(private *ecdh.PrivateKey, public *PublicKey) ([KeySize]byte, error) {
 	var ss [KeySize]byte
-	out, err := curve25519.X25519(private[:], public[:])
+	pub, err := ecdh.X25519().NewPublicKey(public[:])
+	if err != nil {
+		return ss, fmt.Errorf("x25519 public key: %w", err)
+	}
+	out, err := private.ECDH(pub)
 	if err != nil {
 		return ss, ErrLowOrderPoint
 	}

@@ -4,6 +4,7 @@ package noise
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"testing"
@@ -111,15 +112,19 @@ func TestDH(t *testing.T) {
 	a := mustIdentity(t)
 	b := mustIdentity(t)
 	bPub, aPub := b.PublicKey(), a.PublicKey()
-	ab, err := dh(&a.private, &bPub)
+	ab, err := dh(a.key, &bPub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ba, err := dh(&b.private, &aPub)
+	ba, err := dh(b.key, &aPub)
 	if err != nil || ab != ba {
 		t.Fatal("DH is not symmetric")
 	}
-	if _, err := dh(&a.private, &PublicKey{}); !errors.Is(err, ErrLowOrderPoint) {
+	// dh works on crypto/ecdh's form of the key; the secret is X25519's.
+	if want, _ := curve25519.X25519(a.private[:], bPub[:]); !bytes.Equal(ab[:], want) {
+		t.Fatal("dh differs from X25519")
+	}
+	if _, err := dh(a.key, &PublicKey{}); !errors.Is(err, ErrLowOrderPoint) {
 		t.Fatalf("zero point: %v", err)
 	}
 }
@@ -143,5 +148,42 @@ func TestPublicKeyDerivation(t *testing.T) {
 	}
 	if id.private != k || id.PublicKey() != k.PublicKey() {
 		t.Fatal("identity does not clamp its private key")
+	}
+}
+
+// TestHMACMatchesCryptoHMAC holds hmacInto, which hashes parts that fit
+// in a block on the stack, to crypto/hmac over BLAKE2s for every length
+// up to past two blocks, split in two parts, and mixHash to HASH(h ||
+// data) likewise.
+func TestHMACMatchesCryptoHMAC(t *testing.T) {
+	var key [blake2sSize]byte
+	for i := range key {
+		key[i] = byte(7 * i)
+	}
+	data := make([]byte, 2*blake2s.BlockSize+3)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	for n := 0; n <= len(data); n++ {
+		msg := data[:n]
+		m := hmac.New(newHash, key[:])
+		m.Write(msg)
+		want := m.Sum(nil)
+		var got [blake2sSize]byte
+		hmacInto(&got, &key, msg[:n/2], msg[n/2:])
+		if !bytes.Equal(got[:], want) {
+			t.Fatalf("hmacInto of %d bytes differs from crypto/hmac", n)
+		}
+		alias := key
+		hmacInto(&alias, &alias, msg)
+		if alias != got {
+			t.Fatalf("hmacInto of %d bytes with out aliasing key differs", n)
+		}
+
+		h := key
+		mixHash(&h, msg)
+		if sum := blake2s.Sum256(append(key[:], msg...)); h != sum {
+			t.Fatalf("mixHash of %d bytes is not HASH(h || data)", n)
+		}
 	}
 }

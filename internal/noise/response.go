@@ -2,6 +2,8 @@
 
 package noise
 
+import "crypto/ecdh"
+
 // CreateResponse answers the initiation accepted by ConsumeInitiation. It
 // returns the response to send, with zero MAC fields for package cookie to
 // fill, and the new transport keypair, whose local index is localIndex. The
@@ -17,16 +19,13 @@ func (h *Handshake) CreateResponse(localIndex uint32) (*MessageResponse, *Keypai
 	if err := h.ready(); err != nil {
 		return nil, nil, errorf("create response", err)
 	}
-	ephemeral, err := h.newEphemeral()
+	ephemeral, ephemeralKey, err := h.newEphemeral()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer setZero(ephemeral[:])
-	msg := &MessageResponse{
-		Sender:    localIndex,
-		Receiver:  h.remoteIndex,
-		Ephemeral: ephemeral.PublicKey(),
-	}
+	msg := &MessageResponse{Sender: localIndex, Receiver: h.remoteIndex}
+	copy(msg.Ephemeral[:], ephemeralKey.PublicKey().Bytes())
 
 	ck := h.chainKey
 	hs := h.hash
@@ -36,10 +35,10 @@ func (h *Handshake) CreateResponse(localIndex uint32) (*MessageResponse, *Keypai
 	kdf(&ck, msg.Ephemeral[:], &ck)
 	mixHash(&hs, msg.Ephemeral[:])
 	// ee, se
-	if err := mixDH(&ck, &ephemeral, &h.remoteEphemeral); err != nil {
+	if err := mixDH(&ck, ephemeralKey, &h.remoteEphemeral); err != nil {
 		return nil, nil, errorf("create response: ephemeral", err)
 	}
-	if err := mixDH(&ck, &ephemeral, &h.remoteStatic); err != nil {
+	if err := mixDH(&ck, ephemeralKey, &h.remoteStatic); err != nil {
 		return nil, nil, errorf("create response: static", err)
 	}
 	// psk, then encrypt nothing to authenticate the transcript.
@@ -79,10 +78,10 @@ func (h *Handshake) ConsumeResponse(msg *MessageResponse) (*Keypair, error) {
 	kdf(&ck, msg.Ephemeral[:], &ck)
 	mixHash(&hs, msg.Ephemeral[:])
 	// ee, se (from our side: our static with their ephemeral)
-	if err := mixDH(&ck, &h.localEphemeral, &msg.Ephemeral); err != nil {
+	if err := mixDH(&ck, h.localEphemeralKey, &msg.Ephemeral); err != nil {
 		return nil, errorf("consume response: ephemeral", err)
 	}
-	if err := mixDH(&ck, &h.local.private, &msg.Ephemeral); err != nil {
+	if err := mixDH(&ck, h.local.key, &msg.Ephemeral); err != nil {
 		return nil, errorf("consume response: static", err)
 	}
 	var key [KeySize]byte
@@ -98,7 +97,7 @@ func (h *Handshake) ConsumeResponse(msg *MessageResponse) (*Keypair, error) {
 }
 
 // mixDH sets ck to KDF1(ck, DH(private, public)).
-func mixDH(ck *[blake2sSize]byte, private *PrivateKey, public *PublicKey) error {
+func mixDH(ck *[blake2sSize]byte, private *ecdh.PrivateKey, public *PublicKey) error {
 	secret, err := dh(private, public)
 	if err != nil {
 		return err

@@ -32,7 +32,16 @@ func checksum(b []byte, initial uint64) uint16 {
 		ac += carry
 		b = b[64:]
 	}
-	for len(b) >= 8 {
+	// Less than 64 bytes are left: up to three rounds of 16 bytes and
+	// one of 8.
+	for len(b) >= 16 {
+		w := (*[16]byte)(b)
+		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[0:]), 0)
+		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(w[8:]), carry)
+		ac += carry
+		b = b[16:]
+	}
+	if len(b) >= 8 {
 		ac, carry = bits.Add64(ac, binary.LittleEndian.Uint64(b), 0)
 		ac += carry
 		b = b[8:]

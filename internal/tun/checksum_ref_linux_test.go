@@ -5,6 +5,7 @@ package tun
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -78,4 +79,27 @@ func FuzzChecksum(f *testing.F) {
 			t.Fatalf("len %d, initial %#x: checksum = %#04x, want %#04x", len(b), init, got, want)
 		}
 	})
+}
+
+// refPacketError checks the checksums of pkt, an IPv4 or IPv6 packet
+// whose TCP header starts at l4, with refChecksum alone: the IPv4 header
+// checksum, and the TCP checksum over the pseudo-header (addresses,
+// protocol 6, the TCP length) and pkt[l4:]. It returns what is wrong, or
+// nil.
+func refPacketError(pkt []byte, l4 int) error {
+	var pseudo []byte
+	if pkt[0]>>4 == 4 {
+		if got := refChecksum(pkt[:l4], 0); got != 0xffff {
+			return fmt.Errorf("IPv4 header sums to %#04x", got)
+		}
+		pseudo = append(pseudo, pkt[12:20]...)
+	} else {
+		pseudo = append(pseudo, pkt[8:40]...)
+	}
+	pseudo = append(pseudo, 0, protoTCP)
+	pseudo = binary.BigEndian.AppendUint16(pseudo, uint16(len(pkt)-l4))
+	if got := refChecksum(pkt[l4:], uint64(refChecksum(pseudo, 0))); got != 0xffff {
+		return fmt.Errorf("TCP segment sums to %#04x", got)
+	}
+	return nil
 }

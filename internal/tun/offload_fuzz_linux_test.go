@@ -32,8 +32,9 @@ func joinPackets(pkts ...[]byte) []byte {
 // FuzzCoalesce feeds packet runs, as they arrive decrypted from peers, to
 // the write path's TCP merging. It must never panic, and a merge it
 // reports must be consistent: within the run, with a header length inside
-// every merged packet, a segment within 64 KiB, and a virtio header that
-// cuts it at the first packet's payload size.
+// every merged packet, a segment within 64 KiB, a virtio header that cuts
+// it at the first packet's payload size, and only packets whose
+// checksums are right by the reference sum.
 func FuzzCoalesce(f *testing.F) {
 	payload := make([]byte, 3*64)
 	for _, v6 := range []bool{false, true} {
@@ -51,6 +52,10 @@ func FuzzCoalesce(f *testing.F) {
 		for i, b := range bufs {
 			lens[i] = len(b)
 		}
+		orig := make([][]byte, len(bufs))
+		for i, b := range bufs {
+			orig[i] = append([]byte(nil), b...)
+		}
 		hdr := make([]byte, vnetHdrLen)
 		count, hl := coalesce(bufs, 0, hdr)
 		if count < 1 || count > len(bufs) {
@@ -61,6 +66,11 @@ func FuzzCoalesce(f *testing.F) {
 		}
 		var h vnetHdr
 		h.decode(hdr)
+		for i := range count {
+			if err := refPacketError(orig[i], int(h.csumStart)); err != nil {
+				t.Fatalf("packet %d of a merged run: %v", i, err)
+			}
+		}
 		total := lens[0] - hl
 		for i := 1; i < count; i++ {
 			if hl > lens[i] {
@@ -77,9 +87,11 @@ func FuzzCoalesce(f *testing.F) {
 	})
 }
 
-// FuzzCut feeds segments with arbitrary virtio headers to the read path's
-// segmentation. The kernel is the only writer of these, but a malformed
-// one must still never make the reader panic or write past its buffers.
+// FuzzCut feeds segments with arbitrary virtio headers and checksum
+// fields to the read path's segmentation. The kernel is the only writer
+// of these, but a malformed one must still never make the reader panic
+// or write past its buffers, and every packet it cuts must carry right
+// checksums, by the reference sum.
 func FuzzCut(f *testing.F) {
 	seg := tcpSegment(false, 1, tcpFlagACK, 1, make([]byte, 3000))
 	hdr := make([]byte, vnetHdrLen)
@@ -113,6 +125,9 @@ func FuzzCut(f *testing.F) {
 			for i := range r.n {
 				if sizes[i] < 0 || 16+sizes[i] > len(bufs[i]) {
 					t.Fatalf("segment %d of %d bytes in a %d-byte buffer", i, sizes[i], len(bufs[i]))
+				}
+				if err := refPacketError(bufs[i][16:16+sizes[i]], int(h.csumStart)); err != nil {
+					t.Fatalf("segment %d: %v", i, err)
 				}
 			}
 		}

@@ -137,13 +137,17 @@ type vnetReader struct {
 
 	// The TSO segment being cut: pend is the whole packet in scratch,
 	// pendHL its IP and TCP headers, pendOff where the next segment's
-	// payload starts and pendSeg its number.
-	pend    []byte
-	pendHL  int
-	pendL4  int
-	pendMSS int
-	pendOff int
-	pendSeg int
+	// payload starts and pendSeg its number. pendIPSum and pendTCPSum
+	// are the parts of the segments' checksums they all share
+	// (cutSums).
+	pend       []byte
+	pendHL     int
+	pendL4     int
+	pendMSS    int
+	pendOff    int
+	pendSeg    int
+	pendIPSum  uint64
+	pendTCPSum uint64
 
 	readState
 }
@@ -252,7 +256,34 @@ func (r *vnetReader) startCut(pkt []byte, h *vnetHdr) {
 		return
 	}
 	r.pend, r.pendHL, r.pendL4, r.pendMSS, r.pendOff, r.pendSeg = pkt, hl, l4, mss, hl, 0
+	r.pendIPSum, r.pendTCPSum = cutSums(pkt, l4, hl)
 	r.cut()
+}
+
+// cutSums returns the parts of the checksums that the packets cut from
+// the TSO segment pkt share, as unfolded sums: ip, that of its IPv4
+// header without the total length, identification and checksum (0 for
+// IPv6), and tcp, that of the TCP pseudo-header without the length and
+// of the TCP header without the sequence number, the word of data offset
+// and flags, and the checksum. A packet's checksums add what it changes.
+//
+// The checksum fields the kernel hands over are not used. With
+// NEEDS_CSUM, Linux leaves in the TCP checksum field the folded sum of
+// the pseudo-header for the whole segment's TCP length (tcp_v4_send_check
+// and tcp_v6_send_check), which its own segmentation (tcp_gso_segment)
+// adjusts by each segment's length; the pseudo-header sum taken here
+// costs as little and is right whatever the field holds.
+func cutSums(pkt []byte, l4, hl int) (ip, tcp uint64) {
+	var hdr [60]byte // the longest IPv4 or TCP header
+	if pkt[0]>>4 == 4 {
+		h := hdr[:copy(hdr[:], pkt[:l4])]
+		h[2], h[3], h[4], h[5], h[10], h[11] = 0, 0, 0, 0, 0, 0
+		ip = uint64(checksum(h, 0))
+	}
+	t := hdr[:copy(hdr[:], pkt[l4:hl])]
+	clear(t[4:8])
+	t[12], t[13], t[tcpCsumField], t[tcpCsumField+1] = 0, 0, 0, 0
+	return ip, pseudoSum(pkt, 0) + uint64(checksum(t, 0))
 }
 
 // cut cuts the pending TSO segment into the caller's buffers until either
@@ -271,24 +302,24 @@ func (r *vnetReader) cut() {
 		seg := dst[:size]
 		if seg[0]>>4 == 4 {
 			binary.BigEndian.PutUint16(seg[2:], uint16(size))
-			id := binary.BigEndian.Uint16(p[4:])
-			binary.BigEndian.PutUint16(seg[4:], id+uint16(r.pendSeg))
-			ipv4Checksum(seg, l4)
+			id := binary.BigEndian.Uint16(p[4:]) + uint16(r.pendSeg)
+			binary.BigEndian.PutUint16(seg[4:], id)
+			binary.BigEndian.PutUint16(seg[10:], ^fold(r.pendIPSum+uint64(size)+uint64(id)))
 		} else {
 			binary.BigEndian.PutUint16(seg[4:], uint16(size-ipv6HdrLen))
 		}
 		tcp := seg[l4:]
-		seq := binary.BigEndian.Uint32(p[l4+4:])
-		binary.BigEndian.PutUint32(tcp[4:], seq+uint32(r.pendOff-hl))
+		seq := binary.BigEndian.Uint32(p[l4+4:]) + uint32(r.pendOff-hl)
+		binary.BigEndian.PutUint32(tcp[4:], seq)
 		if end < len(p) {
 			tcp[13] &^= tcpFlagFIN | tcpFlagPSH
 		}
 		if r.pendSeg > 0 {
 			tcp[13] &^= tcpFlagCWR
 		}
-		tcp[tcpCsumField], tcp[tcpCsumField+1] = 0, 0
-		sum := checksum(tcp, pseudoSum(seg, len(tcp)))
-		binary.BigEndian.PutUint16(tcp[tcpCsumField:], ^sum)
+		sum := r.pendTCPSum + uint64(len(tcp)) + uint64(seq>>16) + uint64(seq&0xffff) +
+			uint64(binary.BigEndian.Uint16(tcp[12:]))
+		binary.BigEndian.PutUint16(tcp[tcpCsumField:], ^checksum(seg[hl:], sum))
 		r.sizes[r.n] = size
 		r.n++
 		r.pendOff = end
@@ -429,20 +460,50 @@ func tcpHeaders(pkt []byte) (l4, hl int, ok bool) {
 
 // tcpChecksumValid reports whether the TCP checksum of pkt is right.
 func tcpChecksumValid(pkt []byte, l4 int) bool {
-	return checksum(pkt[l4:], pseudoSum(pkt, len(pkt)-l4)) == 0xffff
+	return tcpSumValid(pkt, l4, pseudoSum(pkt, 0))
+}
+
+// tcpSumValid reports whether the TCP checksum of pkt is right, given
+// pseudo, the sum of its pseudo-header without the length
+// (pseudoSum(pkt, 0)), which packets of one flow share.
+func tcpSumValid(pkt []byte, l4 int, pseudo uint64) bool {
+	return checksum(pkt[l4:], pseudo+uint64(len(pkt)-l4)) == 0xffff
+}
+
+// ipv4SharedSum returns the sum of the IPv4 header of pkt, without
+// options, less its total length, identification and checksum: the part
+// that the packets of one run share.
+func ipv4SharedSum(pkt []byte) uint64 {
+	var h [ipv4HdrLen]byte
+	copy(h[:], pkt)
+	h[2], h[3], h[4], h[5], h[10], h[11] = 0, 0, 0, 0, 0, 0
+	return uint64(checksum(h[:], 0))
+}
+
+// ipv4SumValid reports whether the header checksum of pkt, an IPv4 packet
+// without options, is right, given shared, its ipv4SharedSum. Linux
+// checks it for every packet it merges (inet_gro_receive), and the
+// merged segment gets a new one.
+func ipv4SumValid(pkt []byte, shared uint64) bool {
+	return fold(shared+uint64(binary.BigEndian.Uint16(pkt[2:]))+uint64(binary.BigEndian.Uint16(pkt[4:]))+
+		uint64(binary.BigEndian.Uint16(pkt[10:]))) == 0xffff
 }
 
 // sameFlow reports whether q can follow head in one segment as far as
 // their headers go: the same addresses, ports and IP fields, the same
 // acknowledgment, window and options. count is q's place in the run.
+// The fields are compared in words of up to eight bytes, whose byte
+// order does not matter for equality.
 func sameFlow(head, q []byte, l4, hl, count int) bool {
-	if len(q) < hl {
+	if len(q) < hl || len(head) < hl {
 		return false
 	}
+	ne := binary.NativeEndian
 	if l4 == ipv4HdrLen {
-		if q[0] != head[0] || q[1] != head[1] || q[8] != head[8] || q[9] != head[9] ||
-			string(q[12:20]) != string(head[12:20]) ||
-			binary.BigEndian.Uint16(q[6:]) != binary.BigEndian.Uint16(head[6:]) {
+		// Version, header length and TOS; flags, fragment offset, TTL
+		// and protocol; addresses.
+		if ne.Uint16(q[0:2]) != ne.Uint16(head[0:2]) || ne.Uint32(q[6:10]) != ne.Uint32(head[6:10]) ||
+			ne.Uint64(q[12:20]) != ne.Uint64(head[12:20]) {
 			return false
 		}
 		// Without DF the identification must count up, as the kernel
@@ -450,23 +511,38 @@ func sameFlow(head, q []byte, l4, hl, count int) bool {
 		if head[6]&0x40 == 0 && binary.BigEndian.Uint16(q[4:]) != binary.BigEndian.Uint16(head[4:])+uint16(count) {
 			return false
 		}
-	} else if string(q[:4]) != string(head[:4]) || q[6] != head[6] || q[7] != head[7] ||
-		string(q[8:40]) != string(head[8:40]) {
+	} else if ne.Uint32(q[0:4]) != ne.Uint32(head[0:4]) || ne.Uint16(q[6:8]) != ne.Uint16(head[6:8]) ||
+		ne.Uint64(q[8:16]) != ne.Uint64(head[8:16]) || ne.Uint64(q[16:24]) != ne.Uint64(head[16:24]) ||
+		ne.Uint64(q[24:32]) != ne.Uint64(head[24:32]) || ne.Uint64(q[32:40]) != ne.Uint64(head[32:40]) {
 		return false
 	}
 	t, u := head[l4:hl], q[l4:hl]
-	return string(t[0:4]) == string(u[0:4]) && // ports
-		string(t[8:13]) == string(u[8:13]) && // acknowledgment, data offset
-		string(t[14:16]) == string(u[14:16]) && // window
-		string(t[18:]) == string(u[18:]) // urgent pointer, options
+	return ne.Uint32(t[0:4]) == ne.Uint32(u[0:4]) && // ports
+		ne.Uint32(t[8:12]) == ne.Uint32(u[8:12]) && t[12] == u[12] && // acknowledgment, data offset
+		ne.Uint16(t[14:16]) == ne.Uint16(u[14:16]) && // window
+		ne.Uint16(t[18:20]) == ne.Uint16(u[18:20]) && // urgent pointer
+		string(t[tcpHdrLen:]) == string(u[tcpHdrLen:]) // options
 }
 
 // coalesce finds how many packets from the start of bufs (each from
 // start on) can be written as one TCP segment, and for a run of more
 // than one rewrites the first packet's headers and fills in hdr. It
 // returns the run's length and the header length to skip in the packets
-// after the first. Every packet of a run has a valid checksum, since the
-// kernel will not check the merged segment's again.
+// after the first.
+//
+// Every packet of a run has its checksum verified here, each on its own
+// (a sum over the whole run would let errors in two packets cancel), and
+// a packet that fails ends the run and is written alone, for the kernel
+// to check and drop. The merged segment carries NEEDS_CSUM with the
+// pseudo-header sum in its checksum field: Linux makes it a
+// CHECKSUM_PARTIAL buffer (virtio_net_hdr_to_skb), which its receive path
+// takes as verified (skb_csum_unnecessary) and which, when forwarded, it
+// completes over the merged bytes, so a wrong checksum among the merged
+// packets would be neither caught nor kept. Linux's own WireGuard marks
+// every decrypted packet CHECKSUM_UNNECESSARY, trusting the Poly1305
+// tag; a peer's stack can still send a wrong checksum, which wgd leaves
+// to the receiving kernel to drop. The pseudo-header's addresses are
+// summed once per run, as every packet of it has the same.
 func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 	clear(hdr)
 	head := bufs[0][start:]
@@ -482,6 +558,8 @@ func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 		limit = 0xffff - (hl - ipv6HdrLen)
 	}
 	checked, push := false, false
+	pseudo := pseudoSum(head, 0) // the same for every packet of the run
+	var ipSum uint64
 	for count = 1; count < len(bufs); count++ {
 		if len(bufs[count]) <= start {
 			break
@@ -501,12 +579,15 @@ func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 			break
 		}
 		if !checked {
-			if !tcpChecksumValid(head, l4) {
+			if l4 == ipv4HdrLen {
+				ipSum = ipv4SharedSum(head)
+			}
+			if !tcpSumValid(head, l4, pseudo) || l4 == ipv4HdrLen && !ipv4SumValid(head, ipSum) {
 				return 1, 0
 			}
 			checked = true
 		}
-		if !tcpChecksumValid(q, l4) {
+		if !tcpSumValid(q, l4, pseudo) || l4 == ipv4HdrLen && !ipv4SumValid(q, ipSum) {
 			break
 		}
 		total += n
@@ -538,7 +619,7 @@ func coalesce(bufs [][]byte, start int, hdr []byte) (count, hl int) {
 		binary.BigEndian.PutUint16(head[4:], uint16(hl-ipv6HdrLen+total))
 	}
 	tcpLen := hl - l4 + total
-	binary.BigEndian.PutUint16(head[l4+tcpCsumField:], checksum(nil, pseudoSum(head, tcpLen)))
+	binary.BigEndian.PutUint16(head[l4+tcpCsumField:], checksum(nil, pseudo+uint64(tcpLen)))
 	h.encode(hdr)
 	return count, hl
 }

@@ -5,6 +5,7 @@ package tun
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -215,6 +216,220 @@ func TestCoalesceRefuses(t *testing.T) {
 	} {
 		if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
 			t.Errorf("%s: coalesce merged %d, want %d", c.name, n, c.want)
+		}
+	}
+}
+
+// cutSegment cuts the TSO segment pkt with virtio header h into 2 KiB
+// buffers, as many rounds as it takes, and returns the packets.
+func cutSegment(pkt []byte, h *vnetHdr) [][]byte {
+	const start = 16
+	r := newVnetReader(nil)
+	copy(r.scratch, pkt)
+	var out [][]byte
+	for round := 0; round == 0 || r.pend != nil; round++ {
+		bufs, sizes := make([][]byte, 7), make([]int, 7)
+		for i := range bufs {
+			bufs[i] = make([]byte, 2048)
+		}
+		r.bufs, r.sizes, r.start, r.n = bufs, sizes, start, 0
+		if round == 0 {
+			r.startCut(r.scratch[:len(pkt)], h)
+		} else {
+			r.cut()
+		}
+		for i := range r.n {
+			out = append(out, bufs[i][start:start+sizes[i]])
+		}
+	}
+	return out
+}
+
+// withIPv4Options returns the IPv4 packet p with four NOP options added
+// to its header (whose checksum it leaves stale).
+func withIPv4Options(p []byte) []byte {
+	q := append(append(append([]byte(nil), p[:ipv4HdrLen]...), 1, 1, 1, 1), p[ipv4HdrLen:]...)
+	q[0] = 0x46
+	binary.BigEndian.PutUint16(q[2:], uint16(len(q)))
+	return q
+}
+
+// TestCutChecksums cuts TSO segments whatever their checksum fields hold
+// (what Linux puts there, zero, all ones, noise) and checks every packet
+// with the reference sum alone: the packets' checksums are computed from
+// their own bytes, never taken from the kernel's fields. Odd segment
+// sizes, an odd last payload, IPv4 options and the flags that only the
+// first (CWR) or the last (FIN, PSH) packet keeps are covered.
+func TestCutChecksums(t *testing.T) {
+	payload := make([]byte, 9000)
+	for i := range payload {
+		payload[i] = byte(i*13 + i>>8)
+	}
+	for _, v6 := range []bool{false, true} {
+		for _, opts := range []bool{false, true} {
+			if v6 && opts {
+				continue
+			}
+			for _, mss := range []int{1368, 1367, 536} {
+				for _, n := range []int{9000, 8999, mss + 1} {
+					for _, field := range []string{"kernel", "zero", "ones", "noise"} {
+						const flags = tcpFlagACK | tcpFlagPSH | tcpFlagFIN | tcpFlagCWR
+						pkt := tcpSegment(v6, 0x7ffff000, flags, 0xfff0, payload[:n])
+						if opts {
+							pkt = withIPv4Options(pkt)
+						}
+						l4 := ipv6HdrLen
+						if !v6 {
+							l4 = int(pkt[0]&0xf) * 4
+						}
+						hl := l4 + int(pkt[l4+12]>>4)*4
+						csum := pkt[l4+tcpCsumField:]
+						switch field {
+						case "kernel": // the pseudo-header sum for the whole length
+							binary.BigEndian.PutUint16(csum, checksum(nil, pseudoSum(pkt, len(pkt)-l4)))
+						case "zero":
+							csum[0], csum[1] = 0, 0
+						case "ones":
+							csum[0], csum[1] = 0xff, 0xff
+							if !v6 {
+								pkt[10], pkt[11] = 0xff, 0xff
+							}
+						case "noise":
+							csum[0], csum[1] = 0x5a, 0xc3
+							if !v6 {
+								pkt[10], pkt[11] = 0x12, 0x34
+							}
+						}
+						h := vnetHdr{flags: vnetFlagNeedsCsum, gsoType: vnetGSOTCPv4, gsoSize: uint16(mss),
+							hdrLen: uint16(hl), csumStart: uint16(l4), csumOffset: tcpCsumField}
+						if v6 {
+							h.gsoType = vnetGSOTCPv6
+						}
+						name := fmt.Sprintf("v6=%v options=%v mss=%d len=%d field=%s", v6, opts, mss, n, field)
+						segs := cutSegment(pkt, &h)
+						if want := (n + mss - 1) / mss; len(segs) != want {
+							t.Fatalf("%s: %d packets, want %d", name, len(segs), want)
+						}
+						var joined []byte
+						for i, s := range segs {
+							if err := refPacketError(s, l4); err != nil {
+								t.Fatalf("%s: packet %d: %v", name, i, err)
+							}
+							if seq := binary.BigEndian.Uint32(s[l4+4:]); seq != 0x7ffff000+uint32(i*mss) {
+								t.Fatalf("%s: packet %d: seq %#x", name, i, seq)
+							}
+							want := byte(tcpFlagACK)
+							if i == 0 {
+								want |= tcpFlagCWR
+							}
+							if i == len(segs)-1 {
+								want |= tcpFlagPSH | tcpFlagFIN
+							}
+							if s[l4+13] != want {
+								t.Fatalf("%s: packet %d: flags %#x, want %#x", name, i, s[l4+13], want)
+							}
+							if !v6 && binary.BigEndian.Uint16(s[4:]) != 0xfff0+uint16(i) {
+								t.Fatalf("%s: packet %d: identification %#x", name, i, binary.BigEndian.Uint16(s[4:]))
+							}
+							joined = append(joined, s[hl:]...)
+						}
+						if !bytes.Equal(joined, payload[:n]) {
+							t.Fatalf("%s: payloads differ after cutting", name)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSameFlowFields changes each header byte of a packet that follows
+// another in one flow: only the fields a merged segment rewrites or
+// leaves to each packet (IP lengths, the IPv4 identification under DF
+// and checksum, the TCP sequence number, flags and checksum) may differ.
+func TestSameFlowFields(t *testing.T) {
+	pl := make([]byte, 100)
+	for _, v6 := range []bool{false, true} {
+		head := tcpSegment(v6, 1000, tcpFlagACK, 7, pl)
+		next := tcpSegment(v6, 1100, tcpFlagACK, 8, pl)
+		l4, hl, _ := tcpHeaders(head)
+		if !sameFlow(head, next, l4, hl, 1) {
+			t.Fatalf("v6=%v: the next packet of the flow is refused", v6)
+		}
+		free := map[int]bool{l4 + 4: true, l4 + 5: true, l4 + 6: true, l4 + 7: true, l4 + 13: true,
+			l4 + tcpCsumField: true, l4 + tcpCsumField + 1: true}
+		if v6 {
+			free[4], free[5] = true, true
+		} else {
+			for _, i := range []int{2, 3, 4, 5, 10, 11} {
+				free[i] = true
+			}
+		}
+		for i := range hl {
+			for _, bit := range []byte{0x01, 0x80} {
+				q := bytes.Clone(next)
+				q[i] ^= bit
+				if got := sameFlow(head, q, l4, hl, 1); got != free[i] {
+					t.Errorf("v6=%v: byte %d changed (^%#x): sameFlow = %v, want %v", v6, i, bit, got, free[i])
+				}
+			}
+		}
+	}
+}
+
+// TestCoalesceChecksEachPacket merges runs in which checksums are wrong:
+// a wrong head, and two wrong packets whose errors cancel in a sum over
+// the run; for IPv4 also a wrong header checksum. No wrong packet may end
+// up in a merged segment.
+func TestCoalesceChecksEachPacket(t *testing.T) {
+	const start = 16
+	pl := make([]byte, 1000)
+	for i := range pl {
+		pl[i] = byte(i)
+	}
+	for _, v6 := range []bool{false, true} {
+		pkt := func(i int) []byte {
+			return append(make([]byte, start), tcpSegment(v6, uint32(1000*i), tcpFlagACK, uint16(i), pl)...)
+		}
+		l4, _, _ := tcpHeaders(pkt(0)[start:])
+		// bump adds d to a packet's checksum field (one's complement).
+		bump := func(b []byte, d int) []byte {
+			f := b[start+l4+tcpCsumField:]
+			c := uint32(binary.BigEndian.Uint16(f))
+			if d > 0 {
+				c += uint32(d)
+			} else {
+				c += 0xffff - uint32(-d)
+			}
+			binary.BigEndian.PutUint16(f, uint16(c+c>>16))
+			return b
+		}
+		var hdr [vnetHdrLen]byte
+		for _, c := range []struct {
+			name string
+			bufs [][]byte
+			want int
+		}{
+			{"all right", [][]byte{pkt(0), pkt(1), pkt(2), pkt(3)}, 4},
+			{"wrong head", [][]byte{bump(pkt(0), 1), pkt(1), pkt(2)}, 1},
+			{"errors that cancel", [][]byte{pkt(0), pkt(1), bump(pkt(2), 1), bump(pkt(3), -1), pkt(4)}, 2},
+			{"the second of them first", [][]byte{bump(pkt(2), 1), bump(pkt(3), -1), pkt(4)}, 1},
+			{"wrong last", [][]byte{pkt(0), pkt(1), bump(pkt(2), 3)}, 2},
+		} {
+			if !v6 {
+				// A wrong IPv4 header checksum, which Linux checks
+				// before merging too, ends a run in the same way.
+				badIP := func(b []byte) []byte { b[start+10]++; return b }
+				switch c.name {
+				case "wrong head":
+					c.bufs[0] = badIP(pkt(0))
+				case "wrong last":
+					c.bufs[2] = badIP(pkt(2))
+				}
+			}
+			if n, _ := coalesce(c.bufs, start, hdr[:]); n != c.want {
+				t.Errorf("v6=%v, %s: coalesce merged %d, want %d", v6, c.name, n, c.want)
+			}
 		}
 	}
 }

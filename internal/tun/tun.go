@@ -3,9 +3,10 @@
 package tun
 
 import (
-	"errors"
 	"fmt"
 	"os"
+
+	"github.com/wgbsd/wgbsd/internal/enum"
 )
 
 // Headroom is the smallest offset that Read and Write accept on every
@@ -30,18 +31,10 @@ const (
 	EventMTUUpdate
 )
 
+var eventNames = [...]string{EventUp: "up", EventDown: "down", EventMTUUpdate: "mtu"}
+
 // String returns the event's name, for logs.
-func (e Event) String() string {
-	switch e {
-	case EventUp:
-		return "up"
-	case EventDown:
-		return "down"
-	case EventMTUUpdate:
-		return "mtu"
-	}
-	return fmt.Sprintf("event(%d)", int(e))
-}
+func (e Event) String() string { return enum.Name(eventNames[:], e, "event(%d)") }
 
 // Device is a layer-3 tunnel interface that carries raw IP packets.
 //
@@ -110,26 +103,41 @@ type FileDevice interface {
 	File() *os.File
 }
 
-// Errors that Create reports. They are wrapped with the details, so test
-// them with errors.Is.
-var (
+// Error is a failure that Create, Read or Write reports, wrapped with the
+// details: test with errors.Is.
+type Error uint8
+
+// The errors of this package.
+const (
 	// ErrUnsupported means this operating system has no tun support in
 	// wgd.
-	ErrUnsupported = errors.New("tun: not supported on this operating system")
+	ErrUnsupported Error = iota + 1
 	// ErrNoDevice means the tun device node is missing, as in a jail or
 	// container that does not expose it or a kernel without tun support.
-	ErrNoDevice = errors.New("tun: no tun device")
+	ErrNoDevice
 	// ErrNameTaken means the requested name belongs to an interface
 	// that is not a tun interface, so wgd will not touch it.
-	ErrNameTaken = errors.New("tun: interface name taken by a non-tun interface")
+	ErrNameTaken
 	// ErrBusy means the requested name belongs to a tun interface that
 	// another process holds open.
-	ErrBusy = errors.New("tun: interface in use by another process")
+	ErrBusy
 	// ErrName means the requested name is not a valid interface name.
-	ErrName = errors.New("tun: invalid interface name")
+	ErrName
 	// ErrHeadroom means Read or Write got an offset below Headroom.
-	ErrHeadroom = errors.New("tun: offset leaves too little headroom")
+	ErrHeadroom
 )
+
+var errorText = [...]string{
+	ErrUnsupported: "tun: not supported on this operating system",
+	ErrNoDevice:    "tun: no tun device",
+	ErrNameTaken:   "tun: interface name taken by a non-tun interface",
+	ErrBusy:        "tun: interface in use by another process",
+	ErrName:        "tun: invalid interface name",
+	ErrHeadroom:    "tun: offset leaves too little headroom",
+}
+
+// Error returns the error's text, which names the package.
+func (e Error) Error() string { return enum.Name(errorText[:], e, "tun: error %d") }
 
 // ifNameSize is IFNAMSIZ on Linux and FreeBSD: names have at most 15
 // bytes plus the terminating NUL.
