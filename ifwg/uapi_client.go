@@ -232,7 +232,9 @@ func (p *uapiGetParser) addPeer(k Key) {
 		if p.cur != nil {
 			p.done = append(p.done, p.cur)
 		}
-		p.cur = make([]Peer, 0, min(peerChunk, 4<<len(p.done)))
+		// The first chunks grow from 4 peers; the shift stops before
+		// it could overflow (from 62 chunks, about 31,000 peers).
+		p.cur = make([]Peer, 0, min(peerChunk, 4<<min(len(p.done), 7)))
 	}
 	p.cur = append(p.cur, Peer{PublicKey: k})
 	p.count++

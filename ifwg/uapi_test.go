@@ -5,6 +5,7 @@ package ifwg
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -608,5 +609,29 @@ func TestParseUAPIGetReplyNamedZoneGoesToResolver(t *testing.T) {
 	d, err := parseUAPIGetReply(strings.NewReader(reply("[fe80::1%7]:5")), resolve)
 	if err != nil || len(asked) != 0 || d.Peers[0].Endpoint.ScopeID != 7 {
 		t.Errorf("numeric zone: %+v, %v, resolver asked %q", d, err, asked)
+	}
+}
+
+// TestParseUAPIGetReplyManyPeers parses a reply of 40,000 peers, more
+// than 62 chunks: the chunk size once came from a shift that overflowed
+// there and panicked making the next chunk.
+func TestParseUAPIGetReplyManyPeers(t *testing.T) {
+	const n = 40000
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "public_key=%064x\n", i+1)
+	}
+	b.WriteString("errno=0\n\n")
+	d, err := ParseUAPIGetReply(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Peers) != n {
+		t.Fatalf("%d peers, want %d", len(d.Peers), n)
+	}
+	for i, p := range d.Peers {
+		if p.PublicKey[31] != byte(i+1) || p.PublicKey[30] != byte((i+1)>>8) {
+			t.Fatalf("peer %d out of order: %v", i, p.PublicKey)
+		}
 	}
 }

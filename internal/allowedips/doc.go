@@ -50,11 +50,13 @@
 // are serialised by a mutex. A writer copies the nodes on the path it
 // changes, links the copies to the untouched subtrees, and publishes the
 // new root with an atomic store; the garbage collector reclaims the old
-// path once no reader holds it. Nodes created within one operation are
-// updated in place until it publishes, so RemoveByPeer copies each path
-// once, not once per prefix. A Lookup therefore sees each family either
-// before or after a concurrent write, never half of it. EntriesForPeer
-// and Len take the writers' mutex.
+// path once no reader holds it. Nodes created since the last publication
+// are updated in place until the next, so RemoveByPeer copies each path
+// once, not once per prefix, and writes between Hold and Release (one
+// configuration request) copy each node at most once in all. A Lookup
+// therefore sees each family either before or after a concurrent write
+// (or held batch of writes), never half of it. EntriesForPeer and Len
+// take the writers' mutex and see every write at once.
 //
 // The zero Table is empty and ready to use. A Table must not be copied
 // after first use.

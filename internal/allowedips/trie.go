@@ -77,8 +77,8 @@ type node[P comparable] struct {
 	e *entry[P]
 	// peer is the owner, copied from e so that readers never touch e.
 	peer P
-	// gen is the write operation that created the node; while that
-	// operation runs, nobody else can see the node.
+	// gen is the generation that created the node; until the table
+	// publishes it, nobody else can see the node.
 	gen uint64
 	// bits is the prefix length.
 	bits uint8
@@ -116,13 +116,13 @@ func find[P comparable](n *node[P], k key, bits uint8) *node[P] {
 	return nil
 }
 
-// newNode returns a node of the current write operation.
+// newNode returns a node of the current generation.
 func (t *Table[P]) newNode(k key, bits uint8, e *entry[P], peer P) *node[P] {
 	return &node[P]{key: k, bits: bits, e: e, peer: peer, gen: t.gen}
 }
 
-// writable returns n itself if the current operation created it, and a
-// copy owned by the current operation otherwise.
+// writable returns n itself if the current generation created it, and a
+// copy owned by the current generation otherwise.
 func (t *Table[P]) writable(n *node[P]) *node[P] {
 	if n.gen == t.gen {
 		return n

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -317,5 +318,46 @@ func checkApplied(t *testing.T, cfg *ifwg.Config, d *ifwg.Device) {
 	}
 	if len(d.Peers) != live {
 		t.Errorf("%d peers, want %d", len(d.Peers), live)
+	}
+}
+
+// TestLargeSetReleasesMemory checks that a privileged SET of largeSet
+// bytes or more, and only such a SET, has the server return freed memory
+// to the system once it is answered. The padding is a key ApplySet does
+// not know, which it ignores, as wgc_set does. The server releases after
+// its reply; the GET that follows each SET on the same connection is
+// answered only once that is done.
+func TestLargeSetReleasesMemory(t *testing.T) {
+	e := newFakeEngine()
+	s := newTestServer(t, e)
+	var released atomic.Int32
+	s.releaseMemory = func() { released.Add(1) }
+	n := newNVClient(t, s, true)
+	small := nv(t, ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(1))))
+	if en := n.set(small); en != 0 {
+		t.Fatalf("small SET: %v", en)
+	}
+	n.get()
+	if got := released.Load(); got != 0 {
+		t.Fatalf("memory released after a SET of %d bytes", len(mustPack(t, small)))
+	}
+	large := nv(t, "padding", make([]byte, largeSet), ifwg.NVPeers, peers(nv(t, ifwg.NVPublicKey, key(2))))
+	if en := n.set(large); en != 0 {
+		t.Fatalf("large SET: %v", en)
+	}
+	n.get()
+	if got := released.Load(); got != 1 {
+		t.Fatalf("memory released %d times after a SET of %d bytes, want once", got, len(mustPack(t, large)))
+	}
+	if d := n.device(); len(d.Peers) != 2 {
+		t.Fatalf("%d peers after both SETs, want 2", len(d.Peers))
+	}
+	u := newNVClient(t, s, false)
+	if en := u.set(large); en != syscall.EPERM {
+		t.Fatalf("unprivileged large SET: %v, want EPERM", en)
+	}
+	u.get()
+	if got := released.Load(); got != 1 {
+		t.Fatalf("memory released after a refused SET (%d times in all)", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -66,6 +67,9 @@ type Server struct {
 
 	engine Engine
 	log    Logger
+	// releaseMemory returns freed memory to the system after a large
+	// SET (see largeSet); debug.FreeOSMemory but in tests.
+	releaseMemory func()
 
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
@@ -88,6 +92,7 @@ func NewServer(e Engine, log Logger) *Server {
 		MaxUnprivileged: DefaultMaxUnprivileged,
 		engine:          e,
 		log:             log,
+		releaseMemory:   debug.FreeOSMemory,
 		conns:           map[net.Conn]struct{}{},
 		perUser:         map[uint32]int{},
 	}

@@ -13,8 +13,9 @@ import (
 
 // Configure runs fn with the device's configuration lock held, as if_wg
 // holds its softc lock during SIOCSWG. Each ConfigTx and PeerTx call takes
-// effect at once: changes made by fn before it returns an error stay made,
-// as in the kernel. Keepalives owed to peers whose persistent keepalive
+// effect at once, except that packets are routed by the new allowed IPs
+// only once fn returns: changes made by fn before it returns an error stay
+// made, as in the kernel. Keepalives owed to peers whose persistent keepalive
 // was turned on are sent after fn returns. Configure returns fn's error,
 // or ErrClosed (wrapped) without calling fn once the device is closed.
 func (d *Device) Configure(fn func(tx *ConfigTx) error) error {
@@ -24,7 +25,14 @@ func (d *Device) Configure(fn func(tx *ConfigTx) error) error {
 		return fmt.Errorf("configure: %w", ErrClosed)
 	}
 	tx := &ConfigTx{d: d}
-	err := fn(tx)
+	// Packets are routed by the allowed IPs fn changes only once it
+	// returns, all together, which keeps loading n peers O(n) (see
+	// allowedips.Table.Hold).
+	err := func() error {
+		d.allowedIPs.Hold()
+		defer d.allowedIPs.Release()
+		return fn(tx)
+	}()
 	tx.d = nil
 	for _, p := range tx.keepalives {
 		if !p.removed.Load() && p.persistentKeepalive.Load() > 0 {
