@@ -10,8 +10,9 @@ import (
 )
 
 // scripts are the benchmarks: bench.sh (`make bench`), handshakes.sh
-// (`make bench-handshakes`) and peers.sh (`make bench-peers`).
-var scripts = []string{"bench.sh", "handshakes.sh", "peers.sh"}
+// (`make bench-handshakes`), peers.sh (`make bench-peers`) and scale.sh
+// (`make bench-scale`).
+var scripts = []string{"bench.sh", "handshakes.sh", "peers.sh", "scale.sh"}
 
 // TestShellSyntax parses the scripts with /bin/sh, when there is one, and
 // with dash, which they must run under: without dash the test is skipped,
