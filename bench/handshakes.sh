@@ -34,6 +34,10 @@
 
 set -eu
 
+PROG=handshakes
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 ROUNDS=5
 PEERS=1024
 COUNT=10000
@@ -49,39 +53,24 @@ while getopts r:n:c:w:v: opt; do
 	*) echo "usage: $0 [-r rounds] [-n peers] [-c count] [-w window] [-v variants]" >&2; exit 2 ;;
 	esac
 done
-for v in $VARIANTS; do
-	case $v in
-	wgd | wggo) ;;
-	base) [ -x "${WGD_BASE:-}" ] || { echo "handshakes: variant base needs WGD_BASE, a wgd binary" >&2; exit 2; } ;;
-	*) echo "handshakes: unknown variant $v" >&2; exit 2 ;;
-	esac
-done
+check_words variant "$VARIANTS" "wgd wggo base" 2
+if has base "$VARIANTS" && [ ! -x "${WGD_BASE:-}" ]; then
+	echo "handshakes: variant base needs WGD_BASE, a wgd binary" >&2
+	exit 2
+fi
 
-GO=${GO:-go}
-BUILDDIR=${BUILDDIR:-build}
-WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
 # The flood takes at most this long (seconds); an initiation unanswered
 # after a second counts as lost.
 FLOOD_TIME=120
 
-die() { echo "handshakes: $*" >&2; exit 1; }
+check_host
+require "Debian: apt-get install iproute2" ip
+require "" awk
 
-[ "$(uname -s)" = Linux ] || die "Linux only (network namespaces)"
-[ "$(id -u)" = 0 ] || die "run as root"
-command -v ip >/dev/null 2>&1 || die "ip not found (Debian: apt-get install iproute2)"
-command -v awk >/dev/null 2>&1 || die "awk not found"
-
-mkdir -p "$BUILDDIR/bench"
-OUT=$(cd "$BUILDDIR/bench" && pwd)
-echo "handshakes: building wgd, wg, hsflood and $WIREGUARD_GO" >&2
-"$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
-"$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
-"$GO" build -trimpath -o "$OUT/hsflood" ./bench/hsflood
-GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
-WG=$OUT/wg
+build bench yes ./bench/hsflood
 RESULTS=$OUT/handshakes.txt
 : >"$RESULTS"
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD0=$(loadavg)
 
 # Names unique to this run; wireguard-go's sockets in /var/run/wireguard
 # are shared by every namespace.
@@ -98,60 +87,28 @@ SEED=handshakes-$ID-$(date +%s)
 PID=
 
 stop_daemon() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	# shellcheck disable=SC2086 # no pid when no daemon runs
+	killwait $PID
 	PID=
-	# wgd leaves its lock file behind.
-	rm -f "/var/run/wireguard/$IFD.sock" "/var/run/wireguard/$IFD.lock"
+	unsock "$IFD"
 }
 
 cleanup() {
 	stop_daemon
-	ip netns del "$NSD" 2>/dev/null || true
-	ip netns del "$NSF" 2>/dev/null || true
+	netns_del "$NSD" "$NSF"
 	rm -f "$OUT/handshakes.conf"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ip netns add "$NSD"
-ip netns add "$NSF"
-ip -n "$NSD" link set lo up
-ip -n "$NSF" link set lo up
-ip link add "$VD" netns "$NSD" type veth peer name "$VF" netns "$NSF"
-ip -n "$NSD" addr add "$ADDR_D/24" dev "$VD"
-ip -n "$NSF" addr add "$ADDR_F/24" dev "$VF"
-ip -n "$NSD" link set "$VD" up
-ip -n "$NSF" link set "$VF" up
+netns_pair "$NSD" "$NSF" "$VD" "$VF" "$ADDR_D" "$ADDR_F"
 
 (umask 077 && "$OUT/hsflood" conf -seed "$SEED" -peers "$PEERS" -port "$PORT" >"$OUT/handshakes.conf")
-
-# start_daemon VARIANT: starts the variant's daemon in the foreground in
-# NSD; $! is its pid (ip netns exec and env exec it).
-start_daemon() {
-	log=$OUT/handshakes-$1.log
-	case $1 in
-	wgd) ip netns exec "$NSD" "$OUT/wgd" -f "$IFD" >"$log" 2>&1 & ;;
-	wggo) ip netns exec "$NSD" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$IFD" >"$log" 2>&1 & ;;
-	base) ip netns exec "$NSD" "$WGD_BASE" -f "$IFD" >"$log" 2>&1 & ;;
-	esac
-}
-
-wait_socket() {
-	i=0
-	while ! "$WG" show "$1" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || die "$1 never answered"
-		sleep 0.05
-	done
-}
 
 run_variant() {
 	v=$1
 	r=$2
-	start_daemon "$v"
+	start_daemon "$v" "$NSD" "$IFD" "$OUT/handshakes-$v.log"
 	PID=$!
 	wait_socket "$IFD"
 	"$WG" setconf "$IFD" "$OUT/handshakes.conf"
@@ -161,7 +118,7 @@ run_variant() {
 		die "$v round $r: flood failed"
 	stop_daemon
 	echo "$line" | awk -v v="$v" -v r="$r" '{ for (i = 1; i < NF; i += 2) print v, r, $i, $(i + 1) }' >>"$RESULTS"
-	echo "handshakes: $v round $r: $line" >&2
+	say "$v round $r: $line"
 }
 
 r=1
@@ -173,14 +130,12 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 # Summary: medians over the rounds, and the ratio of the medians.
-echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+machine "$LOAD0 at the start, $(loadavg) at the end"
 echo "$ROUNDS rounds, $PEERS peers, $COUNT initiations per flood, window $WINDOW"
 ratios=
-case " $VARIANTS " in
-*" wgd "*)
+if has wgd "$VARIANTS"; then
 	for v in wggo base; do
-		case " $VARIANTS " in *" $v "*) ratios="$ratios wgd/$v" ;; esac
+		if has "$v" "$VARIANTS"; then ratios="$ratios wgd/$v"; fi
 	done
-	;;
-esac
-awk -v variants="$VARIANTS" -v ratios="$ratios" -f bench/summary.awk "$RESULTS"
+fi
+summary "$RESULTS" "$VARIANTS" "$ratios"

@@ -11,8 +11,8 @@ import (
 
 // scripts are the benchmarks: bench.sh (`make bench`), handshakes.sh
 // (`make bench-handshakes`), peers.sh (`make bench-peers`) and scale.sh
-// (`make bench-scale`).
-var scripts = []string{"bench.sh", "handshakes.sh", "peers.sh", "scale.sh"}
+// (`make bench-scale`), and lib.sh, which they source.
+var scripts = []string{"bench.sh", "handshakes.sh", "peers.sh", "scale.sh", "lib.sh"}
 
 // TestShellSyntax parses the scripts with /bin/sh, when there is one, and
 // with dash, which they must run under: without dash the test is skipped,
@@ -34,10 +34,15 @@ func TestShellSyntax(t *testing.T) {
 	}
 }
 
+// TestShellcheck checks each script from the repository root, where they
+// run and source bench/lib.sh: with -x, shellcheck follows the source and
+// checks each script together with the library.
 func TestShellcheck(t *testing.T) {
 	shellcheck := testenv.RequireTool(t, "", "shellcheck")
 	for _, f := range scripts {
-		if out, err := exec.Command(shellcheck, "-s", "sh", f).CombinedOutput(); err != nil {
+		cmd := exec.Command(shellcheck, "-s", "sh", "-x", "bench/"+f)
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("shellcheck %s: %v\n%s", f, err, out)
 		}
 	}
