@@ -47,6 +47,10 @@
 
 set -eu
 
+PROG=peers
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 PEERS=100
 ROUNDS=3
 DURATION=10
@@ -67,14 +71,10 @@ while getopts n:r:d:m:v: opt; do
 	esac
 done
 
-GO=${GO:-go}
-BUILDDIR=${BUILDDIR:-build}
-WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
 MTU=1420
 
+# say, with the time of day.
 say() { echo "peers: $(date +%T) $*" >&2; }
-
-die() { echo "peers: $*" >&2; exit 1; }
 
 # Ports, routing tables and addresses are counted from the peer's number,
 # which keeps them below these bounds.
@@ -84,26 +84,13 @@ case $DURATION in '' | *[!0-9]*) usage ;; esac
 if [ "$PEERS" -lt 1 ] || [ "$PEERS" -gt 1000 ]; then die "peers: 1 to 1000"; fi
 if [ "$ROUNDS" -lt 1 ]; then die "rounds: at least 1"; fi
 if [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ]; then die "duration: 1 to 600 s"; fi
-for m in $MODES; do
-	case $m in rx | tx) ;; *) die "unknown mode $m" ;; esac
-done
-for v in $VARIANTS; do
-	case $v in wgd | wggo | wgd-off) ;; *) die "unknown variant $v" ;; esac
-done
+check_words mode "$MODES" "rx tx"
+check_words variant "$VARIANTS" "wgd wggo wgd-off"
 
-[ "$(uname -s)" = Linux ] || die "Linux only (network namespaces)"
-[ "$(id -u)" = 0 ] || die "run as root"
-for t in ip ping iperf3 awk sort timeout; do
-	command -v "$t" >/dev/null 2>&1 || die "$t not found (Debian: apt-get install iproute2 iputils-ping iperf3 mawk coreutils)"
-done
+check_host
+require "Debian: apt-get install iproute2 iputils-ping iperf3 mawk coreutils" ip ping iperf3 awk sort timeout
 
-mkdir -p "$BUILDDIR/bench"
-OUT=$(cd "$BUILDDIR/bench" && pwd)
-say "building wgd, wg and $WIREGUARD_GO"
-"$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
-"$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
-GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
-WG=$OUT/wg
+build bench yes
 RESULTS=$OUT/peers-results.txt
 : >"$RESULTS"
 : >"$OUT/peers-errors.txt"
@@ -138,20 +125,14 @@ waitall() {
 	for p in "$@"; do wait "$p" 2>/dev/null || true; done
 }
 
-killwait() {
-	for p in "$@"; do kill "$p" 2>/dev/null || true; done
-	waitall "$@"
-}
-
 # stop_daemons: the clients, the daemon under test and the daemons in B.
 stop_daemons() {
 	# shellcheck disable=SC2086 # lists of pids
 	killwait $CLIENTS $PIDA $PIDSB
 	CLIENTS='' PIDA='' PIDSB=''
 	# The daemons are gone: their sockets and wgd's lock files go too.
-	for f in $IFA $(i=1; while [ $i -le "$PEERS" ]; do ifb $i; i=$((i + 1)); done); do
-		rm -f "/var/run/wireguard/$f.sock" "/var/run/wireguard/$f.lock"
-	done
+	# shellcheck disable=SC2046 # a list of interfaces
+	unsock "$IFA" $(i=1; while [ $i -le "$PEERS" ]; do ifb $i; i=$((i + 1)); done)
 }
 
 cleanup() {
@@ -167,23 +148,14 @@ cleanup() {
 		# shellcheck disable=SC2046 # a list of pids
 		kill $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
 	done
-	ip netns del "$NSA" 2>/dev/null || true
-	ip netns del "$NSB" 2>/dev/null || true
+	netns_del "$NSA" "$NSB"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 mkdir -p "$WORK"
-ip netns add "$NSA"
-ip netns add "$NSB"
-ip -n "$NSA" link set lo up
-ip -n "$NSB" link set lo up
-ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB"
-ip -n "$NSA" addr add "$UNDER_A/24" dev "$VA"
-ip -n "$NSB" addr add "$UNDER_B/24" dev "$VB"
-ip -n "$NSA" link set "$VA" up
-ip -n "$NSB" link set "$VB" up
+netns_pair "$NSA" "$NSB" "$VA" "$VB" "$UNDER_A" "$UNDER_B"
 
 # Keys and configurations, the same for every round: A's with every peer,
 # and one per daemon in B with A as its one peer. Routing in B, which
@@ -215,39 +187,12 @@ while [ $i -le "$PEERS" ]; do
 	i=$((i + 1))
 done
 
-# start_dut VARIANT: starts the daemon under test in the foreground in A;
-# ip netns exec and env exec it, so $! is its pid.
-start_dut() {
-	log=$OUT/peers-$1.log
-	case $1 in
-	wgd) ip netns exec "$NSA" "$OUT/wgd" -f "$IFA" >"$log" 2>&1 & ;;
-	wgd-off) ip netns exec "$NSA" env WGD_OFFLOADS=off "$OUT/wgd" -f "$IFA" >"$log" 2>&1 & ;;
-	wggo) ip netns exec "$NSA" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$IFA" >"$log" 2>&1 & ;;
-	esac
-	PIDA=$!
-}
-
-wait_socket() {
-	n=0
-	while ! "$WG" show "$1" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -lt 400 ] || die "$1 never answered"
-		sleep 0.05
-	done
-}
-
 # up NS IF ADDR/LEN CONF: configures a started daemon's interface.
 up() {
 	ip -n "$1" link set "$2" mtu $MTU
 	ip -n "$1" addr add "$3" dev "$2"
 	"$WG" setconf "$2" "$4"
 	ip -n "$1" link set "$2" up
-}
-
-# cpu PID...: the CPU seconds the processes have used.
-cpu() {
-	for p in "$@"; do cat "/proc/$p/stat"; done |
-		awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.3f\n", s / hz }'
 }
 
 # mib FIELD PID: a memory figure of /proc/PID/status (VmHWM, VmRSS) in MiB.
@@ -343,12 +288,13 @@ run_variant() {
 		i=$((i + 1))
 	done
 	say "$v round $rd: $PEERS daemons in B started"
-	start_dut "$v"
-	wait_socket "$IFA"
+	start_daemon "$v" "$NSA" "$IFA" "$OUT/peers-$v.log"
+	PIDA=$!
+	wait_socket "$IFA" 400
 	up "$NSA" "$IFA" "$TUN_A/16" "$WORK/a.conf"
 	i=1
 	while [ $i -le "$PEERS" ]; do
-		wait_socket "$(ifb $i)"
+		wait_socket "$(ifb $i)" 400
 		"$WG" setconf "$(ifb $i)" "$WORK/b$i.conf"
 		i=$((i + 1))
 	done
@@ -388,7 +334,7 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 # Summary: medians over the rounds, and the ratio of the medians.
-echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine "$(loadavg)"
 echo "$PEERS peers, $ROUNDS rounds, $DURATION s per test, MTU $MTU"
 printf '| metric |'
 for v in $VARIANTS; do printf ' %s |' "$v"; done

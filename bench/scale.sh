@@ -36,6 +36,10 @@
 
 set -eu
 
+PROG=scale
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 COUNTS="10000 100000"
 VARIANTS="wgd wggo"
 RUNS=5
@@ -48,18 +52,10 @@ while getopts n:v:r: opt; do
 	esac
 done
 
-GO=${GO:-go}
-BUILDDIR=${BUILDDIR:-build}
-WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
 STOCK_WG=${STOCK_WG:-/usr/bin/wg}
 
-die() { echo "scale: $*" >&2; exit 1; }
-
-[ "$(uname -s)" = Linux ] || die "Linux only (network namespaces)"
-[ "$(id -u)" = 0 ] || die "run as root"
-for t in ip awk; do
-	command -v "$t" >/dev/null 2>&1 || die "$t not found (Debian: apt-get install iproute2 mawk)"
-done
+check_host
+require "Debian: apt-get install iproute2 mawk" ip awk
 for n in $COUNTS; do
 	case $n in
 	'' | *[!0-9]*) die "peer count $n is not a number" ;;
@@ -68,26 +64,17 @@ for n in $COUNTS; do
 		die "peer count $n out of 1..131072"
 	fi
 done
-for v in $VARIANTS; do
-	case $v in
-	wgd | wggo) ;;
-	*) die "unknown variant $v" ;;
-	esac
-done
+check_words variant "$VARIANTS" "wgd wggo"
 
-mkdir -p "$BUILDDIR/scale"
-OUT=$(cd "$BUILDDIR/scale" && pwd)
-echo "scale: building wgd, wg and $WIREGUARD_GO" >&2
-"$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
-"$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
-case " $VARIANTS " in
-*" wggo "*) GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO" ;;
-esac
-WG=$OUT/wg
+if has wggo "$VARIANTS"; then
+	build scale yes
+else
+	build scale no
+fi
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
 if [ ! -x "$STOCK_WG" ]; then
-	echo "scale: $STOCK_WG missing, no dump-deb-ms (Debian: apt-get install wireguard-tools)" >&2
+	say "$STOCK_WG missing, no dump-deb-ms (Debian: apt-get install wireguard-tools)"
 	STOCK_WG=
 fi
 
@@ -99,17 +86,15 @@ IF=wgsc$ID
 PID=
 
 stop_daemon() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	# shellcheck disable=SC2086 # no pid when no daemon runs
+	killwait $PID
 	PID=
-	rm -f "/var/run/wireguard/$IF.sock" "/var/run/wireguard/$IF.lock"
+	unsock "$IF"
 }
 
 cleanup() {
 	stop_daemon
-	ip netns del "$NS" 2>/dev/null || true
+	netns_del "$NS"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -133,23 +118,13 @@ conf() {
 	}'
 }
 
-start_daemon() {
-	log=$OUT/$1.log
-	case $1 in
-	wgd) ip netns exec "$NS" "$OUT/wgd" -f "$IF" >"$log" 2>&1 & ;;
-	wggo) ip netns exec "$NS" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$IF" >"$log" 2>&1 & ;;
-	esac
+# start VARIANT: starts the variant's daemon in NS, its pid PID, and waits
+# for its socket.
+start() {
+	start_daemon "$1" "$NS" "$IF" "$OUT/$1.log"
 	PID=$!
-	i=0
-	while ! "$WG" show "$IF" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || die "$IF never answered (see $log)"
-		sleep 0.05
-	done
+	wait_socket "$IF" 200 "(see $OUT/$1.log)"
 }
-
-# cpu: the CPU seconds the daemon has used.
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$PID/stat"; }
 
 # rss: the daemon's VmRSS in kB.
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status"; }
@@ -175,7 +150,7 @@ children() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.3f\n
 # daemon and wg together.
 dump() {
 	: >"$OUT/dump-ms"
-	c0=$(cpu)
+	c0=$(cpu "$PID")
 	times >"$OUT/times0"
 	r=0
 	while [ $r -lt "$RUNS" ]; do
@@ -187,7 +162,7 @@ dump() {
 		elapsed "$t0" "$t1" 1000 >>"$OUT/dump-ms"
 		r=$((r + 1))
 	done
-	c1=$(cpu)
+	c1=$(cpu "$PID")
 	times >"$OUT/times1"
 	k0=$(children "$OUT/times0")
 	k1=$(children "$OUT/times1")
@@ -195,25 +170,24 @@ dump() {
 	record "$v" "$n" "dump-$1-cpu-ms" "$(awk -v a="$c0" -v b="$c1" -v c="$k0" -v d="$k1" -v r="$RUNS" 'BEGIN { printf "%.1f\n", (b - a + d - c) * 1000 / r }')"
 }
 
-ip netns add "$NS"
-ip -n "$NS" link set lo up
+netns_add "$NS"
 for n in $COUNTS; do
 	conf "$n" >"$OUT/peers-$n.conf"
 	chmod 600 "$OUT/peers-$n.conf"
 	for v in $VARIANTS; do
 		if [ "$v" = wggo ] && [ "$n" -gt 65536 ]; then
-			echo "scale: wggo, $n peers: skipped, wireguard-go holds at most 65,536 (its MaxPeers)" >&2
+			say "wggo, $n peers: skipped, wireguard-go holds at most 65,536 (its MaxPeers)"
 			continue
 		fi
-		echo "scale: $v, $n peers" >&2
-		start_daemon "$v"
+		say "$v, $n peers"
+		start "$v"
 		sleep 1
 		rss0=$(rss)
-		cpu0=$(cpu)
+		cpu0=$(cpu "$PID")
 		t0=$(now)
 		ip netns exec "$NS" "$WG" setconf "$IF" "$OUT/peers-$n.conf"
 		t1=$(now)
-		cpu1=$(cpu)
+		cpu1=$(cpu "$PID")
 		# wgd returns a large SET's garbage to the system after its
 		# reply (internal/control, largeSet).
 		sleep 3
