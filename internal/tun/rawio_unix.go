@@ -126,37 +126,19 @@ func (r *batchReader) readFD(fd uintptr) bool {
 
 // readOne reads one packet into buf, with the spill buffer behind it
 // when buf is shorter than the largest packet.
-//
-// The reads and writes here are raw system calls: the descriptor is
-// non-blocking (fdDevice), so they return at once, and telling the
-// scheduler about each (entersyscall and exitsyscall, and sysmon waking
-// every 20 µs to take the P away from a call it thinks blocked) costs
-// more than the call does when every packet takes one.
 func (r *batchReader) readOne(fd int, buf []byte) (int, error) {
-	var n uintptr
-	var errno syscall.Errno
 	if len(buf) >= r.maxRead {
-		n, _, errno = unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
-	} else {
-		r.iov[0].Base = &buf[0]
-		r.iov[0].SetLen(len(buf))
-		r.iov[1].Base = &r.spill[0]
-		r.iov[1].SetLen(r.maxRead - len(buf))
-		n, _, errno = unix.RawSyscall(unix.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
+		return unix.Read(fd, buf)
 	}
+	r.iov[0].Base = &buf[0]
+	r.iov[0].SetLen(len(buf))
+	r.iov[1].Base = &r.spill[0]
+	r.iov[1].SetLen(r.maxRead - len(buf))
+	n, _, errno := unix.Syscall(unix.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&r.iov[0])), uintptr(len(r.iov)))
 	if errno != 0 {
 		return 0, errno
 	}
 	return int(n), nil
-}
-
-// writeOne writes one packet, raw as readOne reads.
-func writeOne(fd uintptr, pkt []byte) error {
-	_, _, errno := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&pkt[0])), uintptr(len(pkt)))
-	if errno != 0 {
-		return errno
-	}
-	return nil
 }
 
 // batchWriter writes packets to a tun descriptor through the Go poller,
@@ -263,9 +245,9 @@ func (w *batchWriter) writeFD(fd uintptr) bool {
 				continue
 			}
 		}
-		err := writeOne(fd, pkt)
+		_, err := unix.Write(int(fd), pkt)
 		for err == unix.EINTR {
-			err = writeOne(fd, pkt)
+			_, err = unix.Write(int(fd), pkt)
 		}
 		switch {
 		case err == unix.EAGAIN:
