@@ -11,26 +11,33 @@
 #   wggo     the pinned wireguard-go (internal/testenv/wireguard-go.pin),
 #            built here
 #   wgd-off  wgd with WGD_OFFLOADS=off: one packet per tun read and write,
-#            one datagram per system call, as on FreeBSD
+#            one datagram per system call, FreeBSD's code
 #   deb      Debian's wireguard-go 0.0.20220316 (/usr/bin/wireguard-go,
 #            package wireguard-go), also one packet per system call;
 #            skipped when it is not installed
+#   base, base-off
+#            wgd and wgd-off from another build ($BASE_WGD), to compare
+#            a change with what came before it in one interleaved run
 #
 # Every round runs every variant once, in turn, so that load from others on
 # a shared machine spreads over all of them; the summary gives the median
-# over the rounds and the ratios wgd/wggo and wgd-off/deb.
+# over the rounds and the ratios wgd/wggo and wgd-off/deb (and wgd/base,
+# wgd-off/base-off).
 #
 # Per variant and round: the first ping after both daemons are configured
 # (its RTT includes the first handshake), ping latency, TCP with 1 and 4
 # streams and UDP at a fixed rate (iperf3), the CPU seconds both daemons
-# spent per Gbit carried by the TCP tests, and the peak RSS of the
-# receiving daemon (VmHWM) after them.
+# spent per Gbit carried by the TCP tests, the context switches of both
+# daemons per Gbit (voluntary and not, summed over their threads: how
+# often they slept and were woken), and the peak RSS of the receiving
+# daemon (VmHWM) after them.
 #
 # Usage (from the repository root, as root):
 #   sh bench/bench.sh [-r ROUNDS] [-d SECONDS] [-u UDP_RATE] [-v "VARIANTS"]
 # Environment: GO (go), WIREGUARD_GO (the module@version to build; the
 #   pin by default),
-#   BUILDDIR (build), DEB_WIREGUARD_GO (/usr/bin/wireguard-go).
+#   BUILDDIR (build), DEB_WIREGUARD_GO (/usr/bin/wireguard-go),
+#   BASE_WGD (a wgd binary, for the variants base and base-off).
 #   Results go to $BUILDDIR/bench/results.txt, one "variant round metric
 #   value" per line, and the summary to standard output.
 
@@ -54,6 +61,7 @@ GO=${GO:-go}
 BUILDDIR=${BUILDDIR:-build}
 WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
 DEB_WIREGUARD_GO=${DEB_WIREGUARD_GO:-/usr/bin/wireguard-go}
+BASE_WGD=${BASE_WGD:-}
 MTU=1420
 PINGS=200
 
@@ -80,6 +88,7 @@ list=
 for v in $VARIANTS; do
 	case $v in
 	wgd | wggo | wgd-off) ;;
+	base | base-off) [ -x "$BASE_WGD" ] || die "$v needs BASE_WGD, a wgd binary" ;;
 	deb)
 		if [ ! -x "$DEB_WIREGUARD_GO" ]; then
 			echo "bench: $DEB_WIREGUARD_GO missing, skipping deb (Debian: apt-get install wireguard-go)" >&2
@@ -155,6 +164,8 @@ start_daemon() {
 	case $1 in
 	wgd) ip netns exec "$2" "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
 	wgd-off) ip netns exec "$2" env WGD_OFFLOADS=off "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
+	base) ip netns exec "$2" "$BASE_WGD" -f "$3" >"$log" 2>&1 & ;;
+	base-off) ip netns exec "$2" env WGD_OFFLOADS=off "$BASE_WGD" -f "$3" >"$log" 2>&1 & ;;
 	wggo) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$3" >"$log" 2>&1 & ;;
 	deb) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$DEB_WIREGUARD_GO" -f "$3" >"$log" 2>&1 & ;;
 	*) die "unknown variant $1" ;;
@@ -174,6 +185,12 @@ wait_socket() {
 cpu() {
 	for p in "$@"; do cat "/proc/$p/stat"; done |
 		awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.3f\n", s / hz }'
+}
+
+# ctxsw PID...: the context switches of the processes' threads so far.
+ctxsw() {
+	for p in "$@"; do cat "/proc/$p/task/"*/status 2>/dev/null; done |
+		awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'
 }
 
 # hwm PID: the process's peak RSS in MiB.
@@ -213,11 +230,16 @@ run_variant() {
 	sleep 0.3
 	for streams in 1 4; do
 		c0=$(cpu "$PIDA" "$PIDB")
+		s0=$(ctxsw "$PIDA" "$PIDB")
 		mbit=$(ip netns exec "$NSA" iperf3 -c "$TUN_B" -f m -t "$DURATION" -P $streams | iperf_rate)
 		c1=$(cpu "$PIDA" "$PIDB")
+		s1=$(ctxsw "$PIDA" "$PIDB")
 		record "$v" "$r" "tcp${streams}_mbit" "${mbit:-nan}"
-		echo "$v $r tcp${streams}_cpu_s_per_gbit $c0 $c1 ${mbit:-0} $DURATION" |
-			awk '$6 > 0 { printf "%s %s %s %.3f\n", $1, $2, $3, ($5 - $4) / ($6 * $7 / 1000) }' >>"$RESULTS"
+		echo "$v $r $streams $c0 $c1 $s0 $s1 ${mbit:-0} $DURATION" | awk '$8 > 0 {
+			gbit = $8 * $9 / 1000
+			printf "%s %s tcp%s_cpu_s_per_gbit %.3f\n", $1, $2, $3, ($5 - $4) / gbit
+			printf "%s %s tcp%s_ctxsw_per_gbit %.0f\n", $1, $2, $3, ($7 - $6) / gbit
+		}' >>"$RESULTS"
 	done
 	udp=$(ip netns exec "$NSA" iperf3 -c "$TUN_B" -f m -t "$DURATION" -u -b "$UDP_RATE" -l 1360)
 	record "$v" "$r" udp_mbit "$(echo "$udp" | iperf_rate)"
@@ -250,11 +272,21 @@ awk -v variants="$VARIANTS" '
 	function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
 	END {
 		nv = split(variants, vs, " ")
-		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]; print " wgd/wggo | wgd-off/deb |"
-		printf "|---|"; for (i = 1; i <= nv; i++) printf "---:|"; print "---:|---:|"
+		split("wgd/wggo wgd-off/deb wgd/base wgd-off/base-off", pairs, " ")
+		np = 0
+		for (i = 1; i <= 4; i++) {
+			split(pairs[i], ab, "/")
+			if (index(" " variants " ", " " ab[1] " ") && index(" " variants " ", " " ab[2] " ")) { np++; pa[np] = ab[1]; pb[np] = ab[2] }
+		}
+		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]
+		for (i = 1; i <= np; i++) printf " %s/%s |", pa[i], pb[i]
+		print ""
+		printf "|---|"; for (i = 1; i <= nv + np; i++) printf "---:|"
+		print ""
 		for (k = 1; k <= m; k++) {
 			printf "| %s |", order[k]
 			for (i = 1; i <= nv; i++) { med[vs[i]] = median(vs[i], order[k]); printf " %s |", med[vs[i]] }
-			printf " %s | %s |\n", ratio(med["wgd"], med["wggo"]), ratio(med["wgd-off"], med["deb"])
+			for (i = 1; i <= np; i++) printf " %s |", ratio(med[pa[i]], med[pb[i]])
+			print ""
 		}
 	}' "$RESULTS"

@@ -99,8 +99,8 @@ func waitStop(log *logger, stop <-chan os.Signal, l *control.Listener, dev *devi
 
 // offloadsEnv names the environment variable that turns the Linux tun
 // and UDP offloads off ("off") for measurements: one packet per tun read
-// and write on a tun without the virtio header, and one datagram per
-// system call, as on FreeBSD.
+// and write on a tun without the virtio header, and FreeBSD's UDP code,
+// one recvmsg or sendto per datagram.
 const offloadsEnv = "WGD_OFFLOADS"
 
 // startEngine creates the tun interface and the engine on it.
@@ -110,7 +110,7 @@ func startEngine(iface string, log *logger) (*device.Device, error) {
 	case "off":
 		tun.SetOffloads(false)
 		conn.SetOffloads(false)
-		log.Verbosef("offloads off: one packet per tun read and write, one datagram per system call")
+		log.Verbosef("offloads off: one packet per tun read and write, FreeBSD's UDP loop")
 	default:
 		return nil, fmt.Errorf("%s=%q: want on or off", offloadsEnv, v)
 	}

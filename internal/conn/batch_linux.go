@@ -26,14 +26,18 @@ type mmsgIO struct {
 	gso atomic.Bool // UDP_SEGMENT works on this socket
 }
 
+// newSocketIO returns an mmsgIO, or with offloads off FreeBSD's loopIO
+// (batch_loop_unix.go).
 func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
-	single := offloadsOff.Load()
-	m := &mmsgIO{recv: newMmsgReceiver(rc, single)}
-	m.pool.New = func() any { return newMmsgSender(rc, &m.gso, single) }
+	if offloadsOff.Load() {
+		return newLoopIO(rc, linuxSockaddr), nil
+	}
+	m := &mmsgIO{recv: newMmsgReceiver(rc)}
+	m.pool.New = func() any { return newMmsgSender(rc, &m.gso) }
 	// Kernels before 4.18 have no UDP_SEGMENT.
 	rc.Control(func(fd uintptr) {
 		_, err := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
-		m.gso.Store(err == nil && !single)
+		m.gso.Store(err == nil)
 	})
 	return m, nil
 }
@@ -42,25 +46,23 @@ func newSocketIO(_ *net.UDPConn, rc syscall.RawConn) (socketIO, error) {
 var offloadsOff atomic.Bool
 
 // SetOffloads turns the batching and offloads of Binds opened from now on
-// on (the default) or off. Off, a socket moves one datagram per system
-// call, without UDP_SEGMENT, as FreeBSD's recvmsg and sendto loops do
-// (batch_freebsd.go), so that the FreeBSD path's cost can be measured on
-// Linux.
+// on (the default) or off. Off, a socket runs FreeBSD's code (loopIO):
+// one recvmsg or sendto per datagram, no UDP_SEGMENT or UDP_GRO, so that
+// the FreeBSD path's cost can be measured on Linux.
 func SetOffloads(on bool) { offloadsOff.Store(!on) }
+
+func (m *mmsgIO) batchSize() int { return batchSize }
 
 func (m *mmsgIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
 	return m.recv.receive(bufs, sizes, segs, eps)
 }
 
-// coalesce turns on UDP_GRO (Linux 5.0), unless offloads are off: the
+// coalesce turns on UDP_GRO (Linux 5.0): the
 // kernel then hands over a run of datagrams from one sender, such as one
 // sent with UDP_SEGMENT, as one message, with the datagram size in a
 // control message. Without it the kernel cuts such a run into datagrams
 // itself, one buffer each.
 func (m *mmsgIO) coalesce() {
-	if m.recv.single {
-		return
-	}
 	m.recv.rc.Control(func(fd uintptr) {
 		if unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1) == nil {
 			m.recv.gro.Store(true)
@@ -80,8 +82,6 @@ type mmsgReceiver struct {
 	count int // messages offered to the kernel
 	n     int // messages received
 	err   error
-	// single receives one message per system call (offloads off).
-	single bool
 	// gro is set once UDP_GRO is on; ctrl then holds one control
 	// message buffer per message.
 	gro  atomic.Bool
@@ -97,14 +97,13 @@ const groMessages = 16
 // groCmsgSpace is the room for the UDP_GRO control message, an int.
 var groCmsgSpace = unix.CmsgSpace(4)
 
-func newMmsgReceiver(rc syscall.RawConn, single bool) *mmsgReceiver {
+func newMmsgReceiver(rc syscall.RawConn) *mmsgReceiver {
 	r := &mmsgReceiver{
-		rc:     rc,
-		single: single,
-		msgs:   make([]unix.Mmsghdr, batchSize),
-		iovs:   make([]unix.Iovec, batchSize),
-		names:  make([]sockaddr, batchSize),
-		ctrl:   make([]byte, batchSize*groCmsgSpace),
+		rc:    rc,
+		msgs:  make([]unix.Mmsghdr, batchSize),
+		iovs:  make([]unix.Iovec, batchSize),
+		names: make([]sockaddr, batchSize),
+		ctrl:  make([]byte, batchSize*groCmsgSpace),
 	}
 	for i := range r.msgs {
 		r.msgs[i].Hdr.Iov = &r.iovs[i]
@@ -188,9 +187,6 @@ func groSegment(ctrl []byte) int {
 // taking the P away from a call it thinks blocked) costs more than the
 // call. The same holds for the tun reads and writes (offload_linux.go).
 func (r *mmsgReceiver) recvFD(fd uintptr) bool {
-	if r.single {
-		return r.recvSingleFD(fd)
-	}
 	for {
 		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.count), 0, 0, 0)
 		switch errno {
@@ -206,31 +202,6 @@ func (r *mmsgReceiver) recvFD(fd uintptr) bool {
 			return true
 		}
 	}
-}
-
-// recvSingleFD receives one message per system call until the socket is
-// empty or the batch is full, as FreeBSD's loop does. Only an empty
-// socket with nothing received yet makes the poller wait.
-func (r *mmsgReceiver) recvSingleFD(fd uintptr) bool {
-	for r.n < r.count {
-		_, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[r.n])), 1, 0, 0, 0)
-		switch errno {
-		case 0:
-			r.n++
-		case unix.EINTR:
-		case unix.EAGAIN:
-			return r.n > 0
-		default:
-			// After datagrams the error is dropped, as on FreeBSD
-			// (batch_freebsd.go): the call consumed it, and a lasting
-			// fault fails the next call again.
-			if r.n == 0 {
-				r.err = errno
-			}
-			return true
-		}
-	}
-	return true
 }
 
 // UDP generic segmentation offload (UDP_SEGMENT): one message carries a
@@ -264,19 +235,16 @@ type mmsgSender struct {
 	// gsoErr is set when the kernel refused a segmented message; the
 	// round stops there and the rest goes out unsegmented.
 	gsoErr syscall.Errno
-	// single sends one message per system call (offloads off).
-	single bool
 }
 
-func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool, single bool) *mmsgSender {
+func newMmsgSender(rc syscall.RawConn, gso *atomic.Bool) *mmsgSender {
 	s := &mmsgSender{
-		rc:     rc,
-		gso:    gso,
-		single: single,
-		msgs:   make([]unix.Mmsghdr, batchSize),
-		iovs:   make([]unix.Iovec, batchSize),
-		ctrl:   make([]byte, batchSize*gsoCmsgSpace),
-		segs:   make([]int, batchSize),
+		rc:   rc,
+		gso:  gso,
+		msgs: make([]unix.Mmsghdr, batchSize),
+		iovs: make([]unix.Iovec, batchSize),
+		ctrl: make([]byte, batchSize*gsoCmsgSpace),
+		segs: make([]int, batchSize),
 	}
 	for i := range s.msgs {
 		s.msgs[i].Hdr.Name = &s.name[0]
@@ -379,11 +347,7 @@ func (s *mmsgSender) run(bufs [][]byte, first int, gso bool) int {
 // again without segmentation.
 func (s *mmsgSender) sendFD(fd uintptr) bool {
 	for s.done < s.count {
-		vlen := s.count - s.done
-		if s.single {
-			vlen = 1
-		}
-		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(vlen), 0, 0, 0)
+		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.msgs[s.done])), uintptr(s.count-s.done), 0, 0, 0)
 		switch {
 		case errno == 0:
 			s.done += int(n)

@@ -26,6 +26,8 @@ func newSocketIO(conn *net.UDPConn, _ syscall.RawConn) (socketIO, error) {
 // coalesce does nothing: package net receives one datagram at a time.
 func (n netIO) coalesce() {}
 
+func (n netIO) batchSize() int { return batchSize }
+
 func (n netIO) receive(bufs [][]byte, sizes, segs []int, eps []Endpoint) (int, error) {
 	if segs != nil {
 		segs[0] = 0

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -24,6 +25,8 @@ type socketIO interface {
 	// coalesce asks the kernel to coalesce received datagrams from now
 	// on, where the platform can.
 	coalesce()
+	// batchSize is the most datagrams one receive moves.
+	batchSize() int
 }
 
 // senderPool hands out the per-call state of a socket's sends, so that
@@ -57,6 +60,8 @@ type stdBind struct {
 	fns     []ReceiveFunc
 	mark    uint32
 	markSet bool
+	// batch is the batch size of the open sockets, 0 when closed.
+	batch atomic.Int32
 }
 
 var _ SegmentBind = (*stdBind)(nil)
@@ -81,6 +86,7 @@ func (b *stdBind) Open(port uint16) (uint16, error) {
 		actual, err = b.openPair(port)
 		if err == nil {
 			b.fns = nil
+			b.batch.Store(int32(b.v4.io.batchSize()))
 			for _, s := range b.sockets() {
 				io := s.io
 				b.fns = append(b.fns, func(bufs [][]byte, sizes []int, eps []Endpoint) (int, error) {
@@ -221,8 +227,15 @@ func (b *stdBind) SetMark(mark uint32) error {
 	return nil
 }
 
-// BatchSize implements Bind.
-func (b *stdBind) BatchSize() int { return batchSize }
+// BatchSize implements Bind: the batch size of the open sockets, which
+// on Linux depends on the offloads they were opened with, or the
+// platform's when the Bind is closed.
+func (b *stdBind) BatchSize() int {
+	if n := b.batch.Load(); n > 0 {
+		return int(n)
+	}
+	return batchSize
+}
 
 // Close implements Bind.
 func (b *stdBind) Close() error {
@@ -235,6 +248,7 @@ func (b *stdBind) Close() error {
 		}
 	}
 	b.v4, b.v6, b.fns = nil, nil, nil
+	b.batch.Store(0)
 	return errors.Join(errs...)
 }
 

@@ -29,12 +29,14 @@
 // On loopback this cuts the cost of a 1452-byte datagram by about three.
 // A segmented message the kernel refuses is sent again unsegmented, and
 // EIO (a device that cannot checksum segments) turns segmentation off for
-// the socket. Receive-side coalescing (UDP_GRO) is not used: it would
-// need a copy to split each coalesced message into the caller's buffers. FreeBSD has no recvmmsg system call
-// (its libc emulates it with a loop), so there a batch is a loop of
-// recvmsg(2) or sendto(2) calls that runs until the kernel has no more
-// datagrams (or no more buffer space) within one poller round trip; it
-// still saves the wake-ups. SetMark is SO_MARK on Linux and
+// the socket. SegmentReceiveFuncs turn on receive-side coalescing
+// (UDP_GRO) and hand coalesced messages over whole. FreeBSD has no
+// recvmmsg system call (its libc emulates it with a loop), so there a
+// batch is a loop of recvmsg(2) or sendto(2) calls that runs until the
+// kernel has no more datagrams (or no more buffer space) within one
+// poller round trip; it still saves the wake-ups. With SetOffloads(false)
+// Linux runs that same loop (batch_loop_unix.go), so that FreeBSD's path
+// can be measured there. SetMark is SO_MARK on Linux and
 // SO_USER_COOKIE on FreeBSD, as for if_wg. Other systems get a portable
 // Bind built on package net, one datagram per call.
 //

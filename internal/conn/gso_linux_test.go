@@ -46,7 +46,7 @@ func TestGSORuns(t *testing.T) {
 		{many, true, []int{64, 6}},
 		{[]int{30000, 30000, 30000}, true, []int{2, 1}},
 	} {
-		s := newMmsgSender(nil, &on, false)
+		s := newMmsgSender(nil, &on)
 		taken := s.build(sized(c.sizes...), 16, c.gso)
 		if got := s.segs[:s.count]; taken != len(c.sizes) || fmt.Sprint(got) != fmt.Sprint(c.segs) {
 			t.Errorf("sizes %v: took %d, runs %v, want %v", c.sizes, taken, got, c.segs)

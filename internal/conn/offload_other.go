@@ -5,5 +5,6 @@
 package conn
 
 // SetOffloads does nothing: only the Linux Bind batches with offloads;
-// FreeBSD's already moves one datagram per system call.
+// FreeBSD's already runs the loop of one system call per datagram that
+// offloads off give on Linux.
 func SetOffloads(on bool) {}
