@@ -43,6 +43,10 @@
 
 set -eu
 
+PROG=bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 ROUNDS=3
 DURATION=10
 UDP_RATE=500M
@@ -57,30 +61,16 @@ while getopts r:d:u:v: opt; do
 	esac
 done
 
-GO=${GO:-go}
-BUILDDIR=${BUILDDIR:-build}
-WIREGUARD_GO=${WIREGUARD_GO:-$(cat internal/testenv/wireguard-go.pin)}
 DEB_WIREGUARD_GO=${DEB_WIREGUARD_GO:-/usr/bin/wireguard-go}
 BASE_WGD=${BASE_WGD:-}
+BASE=$BASE_WGD
 MTU=1420
 PINGS=200
 
-die() { echo "bench: $*" >&2; exit 1; }
+check_host
+require "Debian: apt-get install iproute2 iputils-ping iperf3 mawk" ip ping iperf3 awk
 
-[ "$(uname -s)" = Linux ] || die "Linux only (network namespaces)"
-[ "$(id -u)" = 0 ] || die "run as root"
-for t in ip ping iperf3 awk; do
-	command -v "$t" >/dev/null 2>&1 || die "$t not found (Debian: apt-get install iproute2 iputils-ping iperf3 mawk)"
-done
-
-# Build wgd, wg and the pinned wireguard-go.
-mkdir -p "$BUILDDIR/bench"
-OUT=$(cd "$BUILDDIR/bench" && pwd)
-echo "bench: building wgd, wg and $WIREGUARD_GO" >&2
-"$GO" build -trimpath -o "$OUT/wgd" ./cmd/wgd
-"$GO" build -trimpath -o "$OUT/wg" ./cmd/wg
-GOFLAGS='' GOBIN="$OUT" "$GO" install "$WIREGUARD_GO"
-WG=$OUT/wg
+build bench yes
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
 
@@ -91,7 +81,7 @@ for v in $VARIANTS; do
 	base | base-off) [ -x "$BASE_WGD" ] || die "$v needs BASE_WGD, a wgd binary" ;;
 	deb)
 		if [ ! -x "$DEB_WIREGUARD_GO" ]; then
-			echo "bench: $DEB_WIREGUARD_GO missing, skipping deb (Debian: apt-get install wireguard-go)" >&2
+			say "$DEB_WIREGUARD_GO missing, skipping deb (Debian: apt-get install wireguard-go)"
 			continue
 		fi
 		;;
@@ -119,33 +109,20 @@ PIDB=
 IPERF=
 
 stop_daemons() {
-	for p in $PIDA $PIDB $IPERF; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $PIDA $PIDB $IPERF; do
-		wait "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # no pids when no daemons run
+	killwait $PIDA $PIDB $IPERF
 	PIDA='' PIDB='' IPERF=''
-	rm -f "/var/run/wireguard/$IFA.sock" "/var/run/wireguard/$IFB.sock"
+	unsock "$IFA" "$IFB"
 }
 
 cleanup() {
 	stop_daemons
-	ip netns del "$NSA" 2>/dev/null || true
-	ip netns del "$NSB" 2>/dev/null || true
+	netns_del "$NSA" "$NSB"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ip netns add "$NSA"
-ip netns add "$NSB"
-ip -n "$NSA" link set lo up
-ip -n "$NSB" link set lo up
-ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB"
-ip -n "$NSA" addr add "$UNDER_A/24" dev "$VA"
-ip -n "$NSB" addr add "$UNDER_B/24" dev "$VB"
-ip -n "$NSA" link set "$VA" up
-ip -n "$NSB" link set "$VB" up
+netns_pair "$NSA" "$NSB" "$VA" "$VB" "$UNDER_A" "$UNDER_B"
 
 KEYA=$("$WG" genkey)
 KEYB=$("$WG" genkey)
@@ -156,36 +133,6 @@ printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n[Peer]\nPublicKey = %s
 printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\n[Peer]\nPublicKey = %s\nEndpoint = %s:51820\nAllowedIPs = %s/32\n' \
 	"$KEYB" "$PUBA" "$UNDER_A" "$TUN_A" >"$OUT/b.conf"
 chmod 600 "$OUT/a.conf" "$OUT/b.conf"
-
-# start_daemon VARIANT NS IF: starts the variant's daemon in the
-# foreground in NS; $! is its pid (ip netns exec and env exec it).
-start_daemon() {
-	log=$OUT/$1-$3.log
-	case $1 in
-	wgd) ip netns exec "$2" "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
-	wgd-off) ip netns exec "$2" env WGD_OFFLOADS=off "$OUT/wgd" -f "$3" >"$log" 2>&1 & ;;
-	base) ip netns exec "$2" "$BASE_WGD" -f "$3" >"$log" 2>&1 & ;;
-	base-off) ip netns exec "$2" env WGD_OFFLOADS=off "$BASE_WGD" -f "$3" >"$log" 2>&1 & ;;
-	wggo) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$3" >"$log" 2>&1 & ;;
-	deb) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$DEB_WIREGUARD_GO" -f "$3" >"$log" 2>&1 & ;;
-	*) die "unknown variant $1" ;;
-	esac
-}
-
-wait_socket() {
-	i=0
-	while ! "$WG" show "$1" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || die "$1 never answered"
-		sleep 0.05
-	done
-}
-
-# cpu PID...: the CPU seconds the processes have used.
-cpu() {
-	for p in "$@"; do cat "/proc/$p/stat"; done |
-		awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.3f\n", s / hz }'
-}
 
 # ctxsw PID...: the context switches of the processes' threads so far.
 ctxsw() {
@@ -204,9 +151,9 @@ iperf_rate() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits
 run_variant() {
 	v=$1
 	r=$2
-	start_daemon "$v" "$NSA" "$IFA"
+	start_daemon "$v" "$NSA" "$IFA" "$OUT/$v-$IFA.log"
 	PIDA=$!
-	start_daemon "$v" "$NSB" "$IFB"
+	start_daemon "$v" "$NSB" "$IFB" "$OUT/$v-$IFB.log"
 	PIDB=$!
 	wait_socket "$IFA"
 	wait_socket "$IFB"
@@ -246,7 +193,7 @@ run_variant() {
 	record "$v" "$r" udp_loss_pct "$(echo "$udp" | awk '/receiver/ { gsub(/[()%]/, "", $(NF - 1)); l = $(NF - 1) } END { print l }')"
 	record "$v" "$r" rss_mib "$(hwm "$PIDB")"
 	stop_daemons
-	echo "bench: $v round $r done" >&2
+	say "$v round $r done"
 }
 
 r=1
@@ -258,35 +205,10 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 # Summary: medians over the rounds, and the ratios of the medians.
-echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r), $("$GO" env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine "$(loadavg)"
 echo "$ROUNDS rounds, $DURATION s per iperf3 test, UDP at $UDP_RATE, MTU $MTU"
-awk -v variants="$VARIANTS" '
-	{ n = ++cnt[$1, $3]; val[$1, $3, n] = $4; if (!($3 in seen)) { seen[$3] = 1; order[++m] = $3 } }
-	function median(v, k,   i, j, t, a, c) {
-		c = cnt[v, k]
-		for (i = 1; i <= c; i++) a[i] = val[v, k, i] + 0
-		for (i = 2; i <= c; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		if (c == 0) return ""
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-	}
-	function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
-	END {
-		nv = split(variants, vs, " ")
-		split("wgd/wggo wgd-off/deb wgd/base wgd-off/base-off", pairs, " ")
-		np = 0
-		for (i = 1; i <= 4; i++) {
-			split(pairs[i], ab, "/")
-			if (index(" " variants " ", " " ab[1] " ") && index(" " variants " ", " " ab[2] " ")) { np++; pa[np] = ab[1]; pb[np] = ab[2] }
-		}
-		printf "| metric |"; for (i = 1; i <= nv; i++) printf " %s |", vs[i]
-		for (i = 1; i <= np; i++) printf " %s/%s |", pa[i], pb[i]
-		print ""
-		printf "|---|"; for (i = 1; i <= nv + np; i++) printf "---:|"
-		print ""
-		for (k = 1; k <= m; k++) {
-			printf "| %s |", order[k]
-			for (i = 1; i <= nv; i++) { med[vs[i]] = median(vs[i], order[k]); printf " %s |", med[vs[i]] }
-			for (i = 1; i <= np; i++) printf " %s |", ratio(med[pa[i]], med[pb[i]])
-			print ""
-		}
-	}' "$RESULTS"
+ratios=
+for p in wgd/wggo wgd-off/deb wgd/base wgd-off/base-off; do
+	if has "${p%/*}" "$VARIANTS" && has "${p#*/}" "$VARIANTS"; then ratios="$ratios $p"; fi
+done
+summary "$RESULTS" "$VARIANTS" "$ratios"

@@ -59,6 +59,7 @@ if has base "$VARIANTS" && [ ! -x "${WGD_BASE:-}" ]; then
 	exit 2
 fi
 
+BASE=${WGD_BASE:-}
 # The flood takes at most this long (seconds); an initiation unanswered
 # after a second counts as lost.
 FLOOD_TIME=120

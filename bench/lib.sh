@@ -108,15 +108,17 @@ netns_pair() {
 # start_daemon VARIANT NS IF LOG: starts the variant's daemon for IF in
 # the foreground in NS, its output to LOG; $! is its pid (ip netns exec
 # and env exec it). Variants: wgd, wgd-off (WGD_OFFLOADS=off), wggo (the
-# pinned wireguard-go, built by build), deb (DEB_WIREGUARD_GO) and base
-# (the wgd binary WGD_BASE).
+# pinned wireguard-go, built by build), deb (DEB_WIREGUARD_GO), and base
+# and base-off, the same as wgd and wgd-off with BASE, another wgd binary
+# (the scripts set it from their environment).
 start_daemon() {
 	case $1 in
 	wgd) ip netns exec "$2" "$OUT/wgd" -f "$3" >"$4" 2>&1 & ;;
 	wgd-off) ip netns exec "$2" env WGD_OFFLOADS=off "$OUT/wgd" -f "$3" >"$4" 2>&1 & ;;
 	wggo) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$OUT/wireguard" -f "$3" >"$4" 2>&1 & ;;
 	deb) ip netns exec "$2" env WG_PROCESS_FOREGROUND=1 "$DEB_WIREGUARD_GO" -f "$3" >"$4" 2>&1 & ;;
-	base) ip netns exec "$2" "$WGD_BASE" -f "$3" >"$4" 2>&1 & ;;
+	base) ip netns exec "$2" "$BASE" -f "$3" >"$4" 2>&1 & ;;
+	base-off) ip netns exec "$2" env WGD_OFFLOADS=off "$BASE" -f "$3" >"$4" 2>&1 & ;;
 	*) die "unknown variant $1" ;;
 	esac
 }
