@@ -196,13 +196,7 @@ run_variant() {
 	say "$v round $r done"
 }
 
-r=1
-while [ $r -le "$ROUNDS" ]; do
-	for v in $VARIANTS; do
-		run_variant "$v" "$r"
-	done
-	r=$((r + 1))
-done
+rounds "$ROUNDS" "$VARIANTS"
 
 # Summary: medians over the rounds, and the ratios of the medians.
 machine "$(loadavg)"

@@ -122,13 +122,7 @@ run_variant() {
 	say "$v round $r: $line"
 }
 
-r=1
-while [ $r -le "$ROUNDS" ]; do
-	for v in $VARIANTS; do
-		run_variant "$v" "$r"
-	done
-	r=$((r + 1))
-done
+rounds "$ROUNDS" "$VARIANTS"
 
 # Summary: medians over the rounds, and the ratio of the medians.
 machine "$LOAD0 at the start, $(loadavg) at the end"

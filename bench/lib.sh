@@ -134,6 +134,17 @@ wait_socket() {
 	done
 }
 
+# rounds N VARIANTS: N rounds, each calling the script's run_variant
+# VARIANT ROUND for every variant, in turn, so that load from others on a
+# shared machine spreads over all of them.
+rounds() {
+	_r=1
+	while [ $_r -le "$1" ]; do
+		for _v in $2; do run_variant "$_v" $_r; done
+		_r=$((_r + 1))
+	done
+}
+
 # killwait PID...: signals the processes, then waits for each.
 killwait() {
 	for _p; do kill "$_p" 2>/dev/null || true; done
