@@ -8,8 +8,10 @@
 // and wireguard-go under a flood of valid initiations from hsflood;
 // peers.sh, throughput with many peers each carrying its own TCP stream;
 // scale.sh, the memory of idle peers and `wg show dump` at 10,000 and
-// 100,000 peers. The tests check that the scripts are valid POSIX sh and
-// shellcheck-clean and that summary.awk prints its golden table; the
+// 100,000 peers. All four source lib.sh, the shell code they share;
+// bench.sh and handshakes.sh print their summary through summary.awk. The
+// tests check that the scripts are valid POSIX sh and shellcheck-clean
+// and that summary.awk prints its golden table; the
 // benchmarks themselves are never run by `make test`, and nothing here
 // asserts a speed.
 package bench
