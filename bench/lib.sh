@@ -26,13 +26,10 @@ die() {
 # first word of LIST that is not one of ALLOWED ("unknown KIND WORD").
 check_words() {
 	for _w in $2; do
-		case " $3 " in
-		*" $_w "*) ;;
-		*)
+		has "$_w" "$3" || {
 			echo "$PROG: unknown $1 $_w" >&2
 			exit "${4:-1}"
-			;;
-		esac
+		}
 	done
 }
 
